@@ -1,0 +1,122 @@
+/**
+ * @module doorman/fastify: a Fastify plugin. `request.auth` is the request's auth object,
+ * `request.user` the user once loaded, and `reply.locals.currentUser` is set for templates.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { doorman, loginRequired } from 'doorman/fastify'
+ * const app = Fastify()
+ * await app.register(doorman, { manager })
+ * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${req.user!.name}`)
+ * ```
+ */
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, onRequestAsyncHookHandler } from 'fastify'
+import { RequestAuth } from '../auth.ts'
+import { runWithAuth } from '../ambient.ts'
+import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
+import type { LoginManager } from '../manager.ts'
+import type { RegisteredUser } from '../types.ts'
+import { applyToNode, errorResponse, finalHeaders } from './shared.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** doorman's per-request object. */
+    auth: RequestAuth<RegisteredUser & object>
+    /** The logged-in user once loaded (after a guard or `await request.auth.getUser()`), else null. */
+    user: RegisteredUser | null
+  }
+}
+
+/** Options of the Fastify plugin. */
+export interface FastifyAuthOptions {
+  /** The login manager to mount. */
+  manager: LoginManager<any>
+}
+
+function header(req: FastifyRequest, name: string): string | null {
+  const v = req.headers[name]
+  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+}
+
+/** Send a Web `Response` (from a guard) through Fastify. */
+export async function sendResponse(reply: FastifyReply, r: Response): Promise<FastifyReply> {
+  reply.code(r.status)
+  r.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') reply.header(k, v)
+  })
+  for (const c of r.headers.getSetCookie()) reply.header('set-cookie', c)
+  return reply.send(r.body ? Buffer.from(await r.arrayBuffer()) : '')
+}
+
+const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, done) => {
+  const manager = options.manager
+  manager.assertMountable()
+  fastify.decorateRequest('auth', null as any)
+  fastify.decorateRequest('user', null)
+  // Callback-style so that, with `ambient`, the rest of the request runs inside the
+  // AsyncLocalStorage scope (the way @fastify/request-context does it).
+  fastify.addHook('onRequest', (req, reply, next) => {
+    const auth = new RequestAuth(manager, {
+      method: req.method,
+      url: `${req.protocol}://${req.host}${req.url}`,
+      header: (n) => header(req, n),
+      remoteAddress: req.socket.remoteAddress,
+    })
+    req.auth = auth as any
+    auth.onUser = (u) => {
+      req.user = u as any
+      const locals = (reply as any).locals
+      if (locals && typeof locals === 'object') locals.currentUser = u ?? manager.anonymousUser()
+    }
+    if (manager.options.ambient) runWithAuth(auth, () => next())
+    else next()
+  })
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (!req.auth) return payload
+    try {
+      applyToNode(reply.raw, await finalHeaders(req.auth))
+      return payload
+    } catch (e) {
+      const r = errorResponse(req.auth, e)
+      if (!r) throw e
+      reply.code(r.status)
+      r.headers.forEach((v, k) => reply.header(k, v))
+      return await r.text()
+    }
+  })
+  done()
+}
+// Mount at the app's level, not in a child scope, as fastify-plugin's `skip-override` does.
+;(plugin as any)[Symbol.for('skip-override')] = true
+;(plugin as any)[Symbol.for('fastify.display-name')] = 'doorman'
+
+/** The Fastify plugin: `await app.register(doorman, { manager })`. */
+export const doorman = plugin
+
+function guard(check: (auth: RequestAuth<any>) => Promise<Response | null>): preHandlerAsyncHookHandler {
+  return async function (req, reply) {
+    const r = await check(req.auth)
+    if (r) return sendResponse(reply, r)
+  }
+}
+
+/** Flask-Login's `login_required` as a Fastify `preHandler`. */
+export function loginRequired(options?: LoginRequiredOptions): preHandlerAsyncHookHandler {
+  return guard((auth) => checkLogin(auth, options))
+}
+
+/** Flask-Login's `fresh_login_required` as a Fastify `preHandler` (optionally fresh `within` a window). */
+export function freshLoginRequired(options?: FreshLoginRequiredOptions): preHandlerAsyncHookHandler {
+  return guard((auth) => checkFreshLogin(auth, options))
+}
+
+/** Login required everywhere except the exempt paths: `app.addHook('preHandler', protect({ exempt }))`. */
+export function protect(options: LoginRequiredOptions & { exempt?: readonly Exemption[] } = {}): onRequestAsyncHookHandler {
+  const exempt = options.exempt ?? []
+  return async function (req, reply) {
+    if (isExempt(req.url.split('?')[0], req.method, exempt)) return
+    const r = await checkLogin(req.auth, options)
+    if (r) return sendResponse(reply, r)
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * @module doorman/hono: Hono middleware. `c.get('auth')` is the request's auth object and
+ * `c.get('user')` the user once loaded (both typed through `Register`).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { doorman, loginRequired } from 'doorman/hono'
+ * const app = new Hono()
+ * app.use(doorman(manager))
+ * app.get('/private', loginRequired(), async (c) => c.text(`Hi ${c.get('user')!.name}`))
+ * ```
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { RequestAuth } from '../auth.ts'
+import { runWithAuth } from '../ambient.ts'
+import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
+import type { LoginManager } from '../manager.ts'
+import type { RegisteredUser } from '../types.ts'
+import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** doorman's per-request object. */
+    auth: RequestAuth<RegisteredUser & object>
+    /** The logged-in user once loaded (after a guard or `await c.get('auth').getUser()`), else null. */
+    user: RegisteredUser | null
+  }
+}
+
+/** Options of the Hono middleware. */
+export interface HonoAuthOptions {
+  /** Read the client address when the runtime is not `@hono/node-server` or Bun. */
+  remoteAddress?: (c: Context) => string | undefined
+}
+
+function remote(c: Context): string | undefined {
+  const env: any = c.env
+  return env?.incoming?.socket?.remoteAddress ?? env?.requestIP?.(c.req.raw)?.address
+}
+
+/**
+ * Mount a manager on a Hono app (or a sub-app).
+ *
+ * @returns middleware that creates `c.get('auth')` and writes cookies after the handler.
+ */
+export function doorman<U extends object>(manager: LoginManager<U>, options: HonoAuthOptions = {}): MiddlewareHandler {
+  manager.assertMountable()
+  return async (c, next) => {
+    const req = c.req
+    const auth = new RequestAuth(manager, {
+      method: req.method,
+      url: req.url,
+      header: (n) => req.raw.headers.get(n),
+      remoteAddress: options.remoteAddress ? options.remoteAddress(c) : remote(c),
+    })
+    auth.onUser = (u) => c.set('user', u as any)
+    c.set('auth', auth as any)
+    if (manager.options.ambient) await runWithAuth(auth, next)
+    else await next()
+    // Hono hands handler errors to app.onError before control returns here; a store outage still
+    // becomes a 503 rather than whatever the app's generic handler says.
+    const failed = c.error ? errorResponse(auth, c.error) : null
+    if (failed) return replace(c, failed)
+    try {
+      const out = applyToResponse(c.res, await finalHeaders(auth))
+      if (out !== c.res) replace(c, out)
+    } catch (e) {
+      const r = errorResponse(auth, e)
+      if (!r) throw e
+      replace(c, r)
+    }
+  }
+}
+
+// Assigning c.res merges the old response's headers into the new one (Set-Cookie included);
+// clearing it first makes the replacement exact.
+function replace(c: Context, res: Response): void {
+  c.res = undefined as unknown as Response
+  c.res = res
+}
+
+/** Flask-Login's `login_required` as Hono middleware. */
+export function loginRequired(options?: LoginRequiredOptions): MiddlewareHandler {
+  return async (c, next) => (await checkLogin(c.get('auth'), options)) ?? (await next())
+}
+
+/** Flask-Login's `fresh_login_required` as Hono middleware (optionally fresh `within` a window). */
+export function freshLoginRequired(options?: FreshLoginRequiredOptions): MiddlewareHandler {
+  return async (c, next) => (await checkFreshLogin(c.get('auth'), options)) ?? (await next())
+}
+
+/**
+ * Login required everywhere except the exempt paths (Flask-Login #411; Django's
+ * `LoginRequiredMiddleware`). Mount it after {@link doorman}.
+ *
+ * @example
+ * ```ts
+ * app.use(protect({ exempt: ['/login', '/static/*'] }))
+ * ```
+ */
+export function protect(options: LoginRequiredOptions & { exempt?: readonly Exemption[] } = {}): MiddlewareHandler {
+  const exempt = options.exempt ?? []
+  return async (c, next) => {
+    if (isExempt(new URL(c.req.url).pathname, c.req.method, exempt)) return next()
+    return (await checkLogin(c.get('auth'), options)) ?? (await next())
+  }
+}

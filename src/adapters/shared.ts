@@ -1,0 +1,76 @@
+/**
+ * @module doorman/adapters/shared: what every adapter does at the end of a request.
+ */
+import { responseForError } from '../unauthorized.ts'
+import type { RequestAuth } from '../auth.ts'
+
+/** Headers to add to a response once the request is done. */
+export interface FinalHeaders {
+  /** `Set-Cookie` values. */
+  setCookie: string[]
+  /** `Cache-Control` to force (a cookie is being set), or to set when the app set none. */
+  cacheControl: { value: string; force: boolean } | null
+  /** Whether to add `Cookie` to `Vary`. */
+  varyCookie: boolean
+}
+
+/**
+ * Commit the request's auth state and say which headers go out. A reply that sets a cookie, or is
+ * rendered for a logged-in user, must not be cached by a shared cache (Flask CVE-2023-30861).
+ */
+export async function finalHeaders(auth: RequestAuth<any>): Promise<FinalHeaders> {
+  const setCookie = await auth.commit()
+  const authenticated = auth.loadedUser != null && !auth.viaRequestLoader
+  if (setCookie.length) return { setCookie, cacheControl: { value: 'no-store', force: true }, varyCookie: true }
+  if (authenticated) return { setCookie, cacheControl: { value: 'private, no-store', force: false }, varyCookie: true }
+  return { setCookie, cacheControl: null, varyCookie: false }
+}
+
+/** Add `Cookie` to a `Vary` value. */
+export function mergeVary(existing: string | null | undefined): string {
+  if (!existing) return 'Cookie'
+  if (existing.split(',').some((v) => v.trim() === '*' || v.trim().toLowerCase() === 'cookie')) return existing
+  return `${existing}, Cookie`
+}
+
+/** Apply {@link FinalHeaders} to a Web `Response`, copying it when its headers are immutable. */
+export function applyToResponse(res: Response, h: FinalHeaders): Response {
+  if (!h.setCookie.length && !h.cacheControl && !h.varyCookie) return res
+  let out = res
+  try {
+    write(out.headers, h)
+  } catch {
+    out = new Response(res.body, res)
+    write(out.headers, h)
+  }
+  return out
+}
+
+function write(headers: Headers, h: FinalHeaders): void {
+  for (const c of h.setCookie) headers.append('set-cookie', c)
+  if (h.cacheControl && (h.cacheControl.force || !headers.has('cache-control'))) headers.set('cache-control', h.cacheControl.value)
+  if (h.varyCookie) headers.set('vary', mergeVary(headers.get('vary')))
+}
+
+/** The response for an error doorman answers for itself (a store outage → 503), else null. */
+export function errorResponse(auth: RequestAuth<any>, err: unknown): Response | null {
+  return responseForError(err, (n) => auth.request.header(n))
+}
+
+/** Minimal Node `ServerResponse` surface the Express and Fastify adapters write to. */
+export interface NodeLikeResponse {
+  statusCode: number
+  setHeader(name: string, value: string | string[]): unknown
+  getHeader(name: string): unknown
+}
+
+/** Apply {@link FinalHeaders} to a Node response whose headers have not been sent. */
+export function applyToNode(res: NodeLikeResponse, h: FinalHeaders): void {
+  if (h.setCookie.length) {
+    const prev = res.getHeader('set-cookie')
+    const list = prev === undefined ? [] : Array.isArray(prev) ? prev.map(String) : [String(prev)]
+    res.setHeader('set-cookie', [...list, ...h.setCookie])
+  }
+  if (h.cacheControl && (h.cacheControl.force || res.getHeader('cache-control') === undefined)) res.setHeader('cache-control', h.cacheControl.value)
+  if (h.varyCookie) res.setHeader('vary', mergeVary(res.getHeader('vary') as string | undefined))
+}

@@ -1,0 +1,98 @@
+/**
+ * @module doorman/ambient: Flask-Login's global style (`current_user`, `login_user()`…) through
+ * AsyncLocalStorage, for apps that enable `ambient: true` on the manager.
+ *
+ * It is opt-in because on Node 20 an active AsyncLocalStorage adds a cost to every promise in the
+ * process (as Hono's `contextStorage()` middleware is opt-in for the same reason).
+ */
+import { ContextError } from './errors.ts'
+import type { Duration } from './duration.ts'
+import type { FlashOptions, LoginOptions, RequestAuth } from './auth.ts'
+import type { RegisteredUser } from './types.ts'
+
+interface Storage<T> {
+  run<R>(store: T, fn: () => R): R
+  getStore(): T | undefined
+}
+
+const ALS: (new () => Storage<RequestAuth<any>>) | undefined =
+  (globalThis as any).process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage ??
+  (globalThis as any).AsyncLocalStorage
+
+let storage: Storage<RequestAuth<any>> | null = null
+
+/** Run `fn` with `auth` as the ambient request (adapters call this when `ambient` is on). */
+export function runWithAuth<R>(auth: RequestAuth<any>, fn: () => R): R {
+  if (!storage) {
+    if (!ALS) throw new ContextError('ambient: true needs AsyncLocalStorage, which this runtime does not have')
+    storage = new ALS()
+  }
+  return storage.run(auth, fn)
+}
+
+/**
+ * The current request's auth object; throws outside a request or without `ambient: true`.
+ *
+ * @example
+ * ```ts
+ * const auth = getAuth()
+ * ```
+ */
+export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
+  const auth = storage?.getStore()
+  if (!auth) throw new ContextError('no request in scope: enable `ambient: true` on the manager and call this inside a request')
+  return auth as RequestAuth<U>
+}
+
+/**
+ * Flask-Login's `current_user`: the user, or the anonymous user.
+ *
+ * @example
+ * ```ts
+ * import { currentUser } from 'doorman'
+ * const user = await currentUser()
+ * ```
+ */
+export function currentUser(): Promise<RegisteredUser | object> {
+  return getAuth().currentUser()
+}
+
+/** The logged-in user or null (typed by `Register`). */
+export function getUser(): Promise<RegisteredUser | null> {
+  return getAuth<RegisteredUser & object>().getUser()
+}
+
+/** Flask-Login's `login_user()` for the current request. */
+export function loginUser(user: RegisteredUser, options?: LoginOptions): Promise<boolean> {
+  return getAuth<any>().loginUser(user as any, options)
+}
+
+/** Flask-Login's `logout_user()` for the current request. */
+export function logoutUser(): Promise<boolean> {
+  return getAuth().logoutUser()
+}
+
+/** Flask-Login's `confirm_login()` for the current request. */
+export function confirmLogin(): Promise<void> {
+  return getAuth().confirmLogin()
+}
+
+/** Flask-Login's `login_fresh()`. */
+export function isFresh(within?: Duration): Promise<boolean> {
+  return getAuth().isFresh(within)
+}
+
+/** Flask-Login's `login_remembered()`. */
+export function isRemembered(): Promise<boolean> {
+  return getAuth().isRemembered()
+}
+
+/** Flask's `flash()` for the current request. */
+export function flash(message: string, category?: string): Promise<void> {
+  return getAuth().flash(message, category)
+}
+
+/** Flask's `get_flashed_messages()` for the current request. */
+export function getFlashedMessages(options?: FlashOptions): Promise<string[] | [string, string][]> {
+  return getAuth().getFlashedMessages(options)
+}

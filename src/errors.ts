@@ -1,0 +1,143 @@
+/**
+ * @module doorman/errors: typed errors with stable codes.
+ *
+ * Every error doorman throws is an {@link AuthError} with a `code` that never changes between
+ * versions, so apps can branch on `err.code` instead of parsing messages. Malformed input from a
+ * client (a tampered cookie, a hostile `next`) is never an error: it reads as "no session".
+ *
+ * @example
+ * ```ts
+ * import { AuthError } from 'doorman/errors'
+ * try { createLoginManager({ secret: 'short' }) } catch (e) {
+ *   if (e instanceof AuthError && e.code === 'DOORMAN_CONFIG') console.error(e.message)
+ * }
+ * ```
+ */
+
+/** Base class of every doorman error; `code` is stable, `status` is the HTTP status it maps to. */
+export class AuthError extends Error {
+  /** A stable machine-readable code, e.g. `DOORMAN_CONFIG`. */
+  readonly code: string
+  /** The HTTP status this error maps to when it reaches a client. */
+  readonly status: number
+  constructor(code: string, message: string, status = 500, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+  }
+  /** Same as `status`, under the name Express's and Fastify's error handlers read. */
+  get statusCode(): number {
+    return this.status
+  }
+}
+
+/** A bad option or a missing/short secret, thrown at start-up; the message names the option. */
+export class ConfigError extends AuthError {
+  /** The option at fault, e.g. `remember.duration`. */
+  readonly option: string
+  constructor(option: string, message: string) {
+    super('DOORMAN_CONFIG', `doorman: option \`${option}\` ${message}`)
+    this.option = option
+  }
+}
+
+/** The request needs a logged-in user (rendered as 401 or a redirect by the guards). */
+export class UnauthorizedError extends AuthError {
+  constructor(message = 'Authentication required.') {
+    super('DOORMAN_UNAUTHORIZED', message, 401)
+  }
+}
+
+/** The request needs a fresh login (rendered as 401 or a redirect to the refresh view). */
+export class NeedsRefreshError extends AuthError {
+  constructor(message = 'Reauthentication required.') {
+    super('DOORMAN_NEEDS_REFRESH', message, 401)
+  }
+}
+
+/** A cross-site or tokenless unsafe request was refused. */
+export class CsrfError extends AuthError {
+  /** Why the request was refused, e.g. `origin`, `token-missing`, `token-mismatch`. */
+  readonly reason: string
+  constructor(reason: string, message = 'Cross-site request refused.') {
+    super('DOORMAN_CSRF', message, 403)
+    this.reason = reason
+  }
+}
+
+/** A sealed cookie would exceed the browser limit of 4096 bytes; nothing was sent. */
+export class SessionTooLargeError extends AuthError {
+  /** The size the cookie would have had, in bytes. */
+  readonly size: number
+  constructor(size: number, limit: number) {
+    super(
+      'DOORMAN_SESSION_TOO_LARGE',
+      `doorman: the session cookie would be ${size} bytes, over the ${limit}-byte browser limit; ` +
+        'keep less in the session or use a server-side store',
+    )
+    this.size = size
+  }
+}
+
+/** The session store failed (down, timed out); doorman fails closed and answers 503. */
+export class StoreError extends AuthError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DOORMAN_STORE_UNAVAILABLE', message, 503, options)
+  }
+}
+
+/** A cookie name, value or attribute that RFC 6265 forbids; thrown by the serializer. */
+export class CookieError extends AuthError {
+  constructor(message: string) {
+    super('DOORMAN_COOKIE', `doorman: ${message}`)
+  }
+}
+
+/** A call made with a bad argument (e.g. an invalid remember-me duration). */
+export class ArgumentError extends AuthError {
+  constructor(message: string) {
+    super('DOORMAN_ARGUMENT', `doorman: ${message}`)
+  }
+}
+
+/** A doorman API used outside a request (no ambient context), or before the manager is mounted. */
+export class ContextError extends AuthError {
+  constructor(message: string) {
+    super('DOORMAN_NO_CONTEXT', `doorman: ${message}`)
+  }
+}
+
+/** A password or policy input that cannot be processed (e.g. over the length cap). */
+export class PasswordError extends AuthError {
+  /** Why: `too-short`, `too-long`, `breached`, `empty`. */
+  readonly reason: string
+  constructor(reason: string, message: string) {
+    super('DOORMAN_PASSWORD', message, 400)
+    this.reason = reason
+  }
+}
+
+/** A login attempt refused by throttling; `retryAfter` is in seconds. */
+export class ThrottledError extends AuthError {
+  /** Seconds until another attempt is allowed. */
+  readonly retryAfter: number
+  constructor(retryAfter: number) {
+    super('DOORMAN_THROTTLED', 'Too many attempts. Try again later.', 429)
+    this.retryAfter = retryAfter
+  }
+}
+
+/** Every error doorman throws, as a discriminated union on `code`. */
+export type AnyAuthError =
+  | ConfigError
+  | UnauthorizedError
+  | NeedsRefreshError
+  | CsrfError
+  | SessionTooLargeError
+  | StoreError
+  | CookieError
+  | ArgumentError
+  | ContextError
+  | PasswordError
+  | ThrottledError

@@ -1,0 +1,70 @@
+/**
+ * @module doorman/guards: `loginRequired`, `freshLoginRequired` and protect-everything mode, as
+ * framework-neutral checks. Each returns null to let the request through, or the response to send;
+ * adapters wrap them in their framework's middleware.
+ */
+import { StoreError } from './errors.ts'
+import type { Duration } from './duration.ts'
+import { needsRefresh, storeUnavailable, unauthorized, wantsJson } from './unauthorized.ts'
+import type { RequestAuth } from './auth.ts'
+
+/** Options of `loginRequired`. */
+export interface LoginRequiredOptions {
+  /** Login view for this route (overrides the area's and the app's). */
+  loginView?: string
+}
+
+/** Options of `freshLoginRequired`. */
+export interface FreshLoginRequiredOptions extends LoginRequiredOptions {
+  /** Accept a login confirmed within this long (seconds or `'10m'`), instead of any fresh login. */
+  within?: Duration
+  /** Refresh view for this route. */
+  refreshView?: string
+}
+
+async function guarded(auth: RequestAuth<any>, check: () => Promise<Response | null>): Promise<Response | null> {
+  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return null
+  try {
+    return await check()
+  } catch (e) {
+    // A store outage must never let a request through, nor bounce users to a login page that
+    // cannot work either: 503, and service resumes by itself when the store is back.
+    if (e instanceof StoreError) return storeUnavailable(wantsJson((n) => auth.request.header(n)))
+    throw e
+  }
+}
+
+/** Flask-Login's `login_required` as a check: null when a user is logged in. */
+export function checkLogin(auth: RequestAuth<any>, options: LoginRequiredOptions = {}): Promise<Response | null> {
+  return guarded(auth, async () => ((await auth.getUser()) ? null : unauthorized(auth, options.loginView)))
+}
+
+/** Flask-Login's `fresh_login_required` as a check: null when the login is fresh (enough). */
+export function checkFreshLogin(auth: RequestAuth<any>, options: FreshLoginRequiredOptions = {}): Promise<Response | null> {
+  return guarded(auth, async () => {
+    if (!(await auth.getUser())) return unauthorized(auth, options.loginView)
+    if (!(await auth.isFresh(options.within))) return needsRefresh(auth, options.refreshView)
+    return null
+  })
+}
+
+/** Paths a protect-everything guard lets through: exact paths, `'/prefix/*'`, or a predicate. */
+export type Exemption = string | ((path: string, method: string) => boolean)
+
+/**
+ * Whether a path is exempt. Matching is on the raw request path, case-sensitive and by whole
+ * segments; a path with dot segments, encoded slashes or doubled slashes never matches, so a
+ * trick spelling fails closed (protected), never open (better-auth GHSA-x732-6j76-qmhm).
+ */
+export function isExempt(path: string, method: string, exempt: readonly Exemption[]): boolean {
+  if (/\/\/|\/\.\.?(\/|$)|%2f|%5c|\\/i.test(path)) return false
+  for (const e of exempt) {
+    if (typeof e === 'function') {
+      if (e(path, method)) return true
+    } else if (e.endsWith('/*')) {
+      const base = e.slice(0, -2)
+      if (path === base || path.startsWith(base + '/')) return true
+    } else if (path === e) return true
+  }
+  return false
+}

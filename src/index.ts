@@ -1,0 +1,32 @@
+/**
+ * @module doorman: user session management for TypeScript web apps (the core; adapters live in
+ * `doorman/hono`, `doorman/express`, `doorman/fastify` and `doorman/fetch`).
+ *
+ * @example
+ * ```ts
+ * import { createLoginManager } from 'doorman'
+ * const manager = createLoginManager({ secret: process.env.SECRET_KEY!, userLoader: (id) => users.get(id) ?? null, loginView: '/login' })
+ * ```
+ */
+export { createLoginManager, LoginManager } from './manager.ts'
+export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions } from './manager.ts'
+export { RequestAuth } from './auth.ts'
+export type { LoginOptions, FlashOptions } from './auth.ts'
+export { UserMixin, AnonymousUser, sameUser } from './user.ts'
+export type { UserLike } from './user.ts'
+export {
+  currentUser, getUser, getAuth, loginUser, logoutUser, confirmLogin, isFresh, isRemembered, flash, getFlashedMessages,
+} from './ambient.ts'
+export { checkLogin, checkFreshLogin, isExempt } from './guards.ts'
+export type { LoginRequiredOptions, FreshLoginRequiredOptions, Exemption } from './guards.ts'
+export { unauthorized, needsRefresh, wantsJson, responseForError } from './unauthorized.ts'
+export { safeNextUrl, makeNextParam, loginUrl } from './next-url.ts'
+export { Session } from './session/session.ts'
+export type { SessionStore, SessionRecord, StoredSession } from './session/store.ts'
+export type { RememberStrategy, RememberClaim } from './remember.ts'
+export type { AuthEvents, EventRequest } from './events.ts'
+export type { AuthRequest } from './context.ts'
+export type { Register, RegisteredUser } from './types.ts'
+export type { Duration } from './duration.ts'
+export * from './errors.ts'
+export * as defaults from './defaults.ts'

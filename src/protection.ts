@@ -1,0 +1,37 @@
+/**
+ * @module doorman/protection: session protection, Flask-Login's `session_protection`.
+ *
+ * At login the session stores a client identifier: SHA-512 of `<ip>|<user agent>`. When a later
+ * request comes from a different identifier, `basic` keeps the user but makes the login non-fresh
+ * (so sensitive pages ask for the password again), and `strong` logs the user out and drops the
+ * remember cookie. The binding is a detection signal, not a defence (OWASP Session Management:
+ * NAT and mobile networks change IPs), which is why `basic` is the default.
+ */
+import { sha512Hex, type MaybePromise } from './crypto/primitives.ts'
+
+/** Flask-Login's `_create_identifier`: SHA-512 hex of `<ip>|<user agent>`. */
+export function clientIdentifier(ip: string | null | undefined, userAgent: string | null | undefined): MaybePromise<string> {
+  return sha512Hex(`${ip ?? ''}|${userAgent ?? ''}`)
+}
+
+/** Normalise an address the way doorman compares it (IPv4-mapped IPv6 becomes IPv4). */
+export function normalizeIp(ip: string | null | undefined): string | undefined {
+  if (!ip) return undefined
+  const v = ip.trim()
+  if (v.startsWith('::ffff:') && v.includes('.')) return v.slice(7)
+  if (v.startsWith('[') && v.endsWith(']')) return v.slice(1, -1).toLowerCase()
+  return v.toLowerCase()
+}
+
+/**
+ * The client address: the socket's, unless `trustProxy` says how many proxies to believe in
+ * `X-Forwarded-For` (Flask-Login #700: trusting the header by default lets clients spoof it).
+ */
+export function clientIp(remote: string | undefined, forwardedFor: string | null | undefined, trustProxy: boolean | number): string | undefined {
+  if (trustProxy === false || trustProxy === 0 || !forwardedFor) return normalizeIp(remote)
+  const hops = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean)
+  if (!hops.length) return normalizeIp(remote)
+  if (trustProxy === true) return normalizeIp(hops[0])
+  // With N trusted proxies, the client is the Nth address from the right (each proxy appends one).
+  return normalizeIp(hops[Math.max(0, hops.length - trustProxy)])
+}

@@ -1,0 +1,231 @@
+/**
+ * @module doorman/session/backend: how a session is read from its cookie and written back.
+ *
+ * Two backends share one shape. The sealed-cookie backend keeps the whole session inside an
+ * AES-256-GCM seal (no infrastructure). The store backend keeps logged-in sessions in a
+ * {@link SessionStore} under the hash of a random token, and keeps pre-login data (a flash, `next`,
+ * a CSRF token) in a seal, so anonymous traffic never creates a row (Django CVE-2015-5143).
+ * Idle and absolute expiry are checked here from server-side timestamps, whatever the cookie's
+ * own Expires says (CVE-2024-35220).
+ */
+import { SessionTooLargeError, StoreError } from '../errors.ts'
+import { randomToken, sha256 } from '../crypto/primitives.ts'
+import type { Keyring } from '../crypto/keyring.ts'
+import { MAX_COOKIE_SIZE, SESSION_KEYS } from '../defaults.ts'
+import { Session, sanitizeData } from './session.ts'
+import type { SessionRecord, SessionStore } from './store.ts'
+
+/** What a backend needs to know about the request it serves. */
+export interface SessionRequestInfo {
+  /** Now, in seconds since the epoch. */
+  now: number
+  /** Client address, for the device list. */
+  ip?: string | null
+  /** User agent, for the device list. */
+  userAgent?: string | null
+}
+
+/** What to do with the session cookie: set it (with an optional Max-Age), expire it, or nothing. */
+export type CookieWrite = { value: string; maxAge?: number } | { expire: true } | null
+
+/** Timeouts and limits shared by both backends (seconds). */
+export interface SessionTimeouts {
+  idleTimeout: number
+  absoluteTimeout: number
+  /** Activity is recorded at most this often, so steady traffic does not rewrite the cookie each time. */
+  touchInterval: number
+}
+
+/** Reads and writes sessions for one manager. */
+export interface SessionBackend {
+  /** Read the first valid session among the cookie values (several when a cookie is tossed). */
+  load(values: readonly string[], info: SessionRequestInfo): Promise<Session>
+  /** Persist a session at the end of a request and say what to do with the cookie. */
+  save(session: Session, info: SessionRequestInfo): Promise<CookieWrite>
+  /** The store behind this backend, when there is one. */
+  readonly store: SessionStore | null
+}
+
+function expired(createdAt: number, lastSeenAt: number, t: SessionTimeouts, now: number): boolean {
+  return now - lastSeenAt > t.idleTimeout || now - createdAt > t.absoluteTimeout || lastSeenAt > now + 300
+}
+
+function expiresAt(s: { createdAt: number; lastSeenAt: number }, t: SessionTimeouts): number {
+  return Math.min(s.lastSeenAt + t.idleTimeout, s.createdAt + t.absoluteTimeout)
+}
+
+/** The sealed-cookie backend. */
+export class CookieSessionBackend implements SessionBackend {
+  readonly store = null
+  constructor(
+    readonly keyring: Keyring,
+    readonly timeouts: SessionTimeouts,
+    readonly cookieName: string,
+  ) {}
+
+  /** Open one sealed value into a session, or null when it is not a valid, unexpired seal. */
+  async open(value: string, now: number): Promise<Session | null> {
+    // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth opening.
+    if (value.length > MAX_COOKIE_SIZE) return null
+    const opened = await this.keyring.open(value)
+    if (!opened) return null
+    let env: any
+    try {
+      env = JSON.parse(opened.text)
+    } catch {
+      return null
+    }
+    if (!env || typeof env !== 'object' || typeof env.i !== 'string') return null
+    if (!Number.isSafeInteger(env.c) || !Number.isSafeInteger(env.a)) return null
+    if (expired(env.c, env.a, this.timeouts, now)) return null
+    const s = new Session({
+      id: env.i,
+      data: sanitizeData(env.d),
+      origin: 'cookie',
+      createdAt: env.c,
+      lastSeenAt: env.a,
+      permanent: env.p === 1,
+    })
+    s.stale = opened.stale
+    return s
+  }
+
+  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
+    for (const v of values) {
+      const s = await this.open(v, info.now)
+      if (s) return s
+    }
+    return new Session({ createdAt: info.now, lastSeenAt: info.now })
+  }
+
+  async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
+    const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
+    if (!session.changed && !session.rotated && !session.stale && !touch) return null
+    if (session.isEmpty) return session.origin === 'new' ? null : { expire: true }
+    if (session.origin === 'new' && !session.changed) return null
+    session.lastSeenAt = info.now
+    session.id ??= randomToken(16)
+    const env = { i: session.id, c: session.createdAt, a: session.lastSeenAt, p: session.permanent ? 1 : 0, d: session.toJSON() }
+    const value = await this.keyring.seal(JSON.stringify(env))
+    // Browsers count name + value against the 4096-byte limit; fail loudly rather than lose data.
+    const size = this.cookieName.length + 1 + value.length
+    if (size > MAX_COOKIE_SIZE) throw new SessionTooLargeError(size, MAX_COOKIE_SIZE)
+    return session.permanent ? { value, maxAge: Math.max(1, expiresAt(session, this.timeouts) - info.now) } : { value }
+  }
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+function storeFailure(op: string, cause: unknown): StoreError {
+  return new StoreError(`doorman: the session store failed during ${op}`, { cause })
+}
+
+/** The server-side store backend (with sealed cookies for data held before login). */
+export class StoreSessionBackend implements SessionBackend {
+  readonly #sealed: CookieSessionBackend
+  constructor(
+    readonly store: SessionStore,
+    keyring: Keyring,
+    readonly timeouts: SessionTimeouts,
+    cookieName: string,
+  ) {
+    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName)
+  }
+
+  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
+    for (const v of values) {
+      if (v.startsWith('v1.')) {
+        const s = await this.#sealed.open(v, info.now)
+        // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is
+        // not one this backend wrote, and reads as nothing.
+        if (s && !s.has(SESSION_KEYS.userId)) return s
+        continue
+      }
+      if (!TOKEN.test(v)) continue
+      const key = await sha256(v)
+      let rec: SessionRecord | null
+      try {
+        rec = await this.store.get(key)
+      } catch (e) {
+        throw storeFailure('get', e)
+      }
+      if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) continue
+      const s = new Session({
+        id: key,
+        data: sanitizeData(rec.data),
+        origin: 'store',
+        createdAt: rec.createdAt,
+        lastSeenAt: rec.lastSeenAt,
+      })
+      storeMeta.set(s, rec)
+      return s
+    }
+    return new Session({ createdAt: info.now, lastSeenAt: info.now })
+  }
+
+  async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
+    const userId = session.get(SESSION_KEYS.userId)
+    try {
+      if (session.previousId) {
+        await this.store.destroy(session.previousId)
+        session.previousId = null
+      }
+      if (typeof userId !== 'string') {
+        if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
+        if (session.origin === 'store' && session.isEmpty) return { expire: true }
+        if (session.origin === 'store') session.origin = 'cookie'
+        return await this.#sealed.save(session, info)
+      }
+      const prev = storeMeta.get(session)
+      if (session.origin !== 'store' || session.rotated || !session.id) {
+        // The old record (if any) was destroyed above through previousId; a rotated session is new.
+        const token = randomToken(32)
+        const key = await sha256(token)
+        session.lastSeenAt = info.now
+        const rec: SessionRecord = {
+          userId,
+          data: session.toJSON(),
+          createdAt: session.createdAt,
+          lastSeenAt: info.now,
+          expiresAt: expiresAt(session, this.timeouts),
+          ip: info.ip ?? null,
+          userAgent: info.userAgent ?? null,
+          rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
+        }
+        await this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now))
+        session.id = key
+        session.origin = 'store'
+        storeMeta.set(session, rec)
+        return { value: token }
+      }
+      const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
+      if (session.changed) {
+        session.lastSeenAt = info.now
+        const rec: SessionRecord = {
+          ...(prev as SessionRecord),
+          userId,
+          data: session.toJSON(),
+          lastSeenAt: info.now,
+          expiresAt: expiresAt(session, this.timeouts),
+        }
+        if (pendingSelector.has(session)) rec.rememberSelector = pendingSelector.get(session) ?? null
+        // A false here means the session was destroyed meanwhile (a logout raced this request):
+        // nothing is re-created and no cookie is sent.
+        await this.store.update(session.id, rec, Math.max(1, rec.expiresAt - info.now))
+      } else if (touch) {
+        session.lastSeenAt = info.now
+        const exp = expiresAt(session, this.timeouts)
+        await this.store.touch(session.id, info.now, exp, Math.max(1, exp - info.now))
+      }
+      return null
+    } catch (e) {
+      if (e instanceof SessionTooLargeError || e instanceof StoreError) throw e
+      throw storeFailure('save', e)
+    }
+  }
+}
+
+/** The store record a session was read from (device-list metadata rides along). */
+export const storeMeta = new WeakMap<Session, SessionRecord>()
+/** A remember-token selector to link to the session's record on its next save. */
+export const pendingSelector = new WeakMap<Session, string | null>()
