@@ -1,0 +1,4 @@
+import { testStore } from '../src/testing/index.ts'
+import { memoryStore } from '../src/stores/memory.ts'
+
+testStore('memory store', () => memoryStore())
