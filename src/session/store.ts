@@ -54,3 +54,50 @@ export interface SessionStore {
   /** Every live session of a user, oldest first. */
   listUserSessions(userId: string): Promise<StoredSession[]>
 }
+
+/**
+ * One remember-me token series, as a store keeps it (security.md §5). The cookie is
+ * `<selector>.<validator>`; only SHA-256 of the validator is stored. The selector stays the same
+ * for the life of the series; the validator rotates on each use.
+ */
+export interface RememberTokenRecord {
+  /** Public lookup key (≥ 96 random bits, base64url). */
+  selector: string
+  /** base64url SHA-256 of the current validator. */
+  validatorHash: string
+  /** base64url SHA-256 of the validator it replaced, accepted once more within the grace window. */
+  previousHash: string | null
+  /** When the validator was last rotated (seconds), for the grace window. */
+  rotatedAt: number | null
+  /** The user the token logs in. */
+  userId: string
+  /** Creation time (seconds). */
+  createdAt: number
+  /** Absolute expiry (seconds), set at creation and never pushed back by rotation (Devise CVE-2015-8314). */
+  expiresAt: number
+  /** Last use (seconds). */
+  lastUsedAt: number
+}
+
+/** A store that also keeps per-device remember-me tokens (all of doorman's stores do). */
+export interface RememberTokenStore {
+  /** The token series under `selector`, or null when missing or past `expiresAt`. */
+  getToken(selector: string): Promise<RememberTokenRecord | null>
+  /** Store a new series; `ttl` seconds is when the engine may forget it. */
+  createToken(record: RememberTokenRecord, ttl: number): Promise<void>
+  /**
+   * Compare-and-swap rotation: only if the stored `validatorHash` still equals `expectedHash`,
+   * set `previousHash = expectedHash`, `validatorHash = newHash`, `rotatedAt = lastUsedAt = now`.
+   * Returns false when another request rotated first (or the series is gone).
+   */
+  rotateToken(selector: string, expectedHash: string, newHash: string, now: number): Promise<boolean>
+  /** Delete one series (logout on that device, theft). */
+  deleteToken(selector: string): Promise<void>
+  /** Delete every series of a user but `exceptSelector`; returns how many were deleted. */
+  deleteUserTokens(userId: string, exceptSelector?: string | null): Promise<number>
+}
+
+/** True when a store also implements {@link RememberTokenStore}. */
+export function hasRememberTokens(store: unknown): store is RememberTokenStore {
+  return !!store && typeof (store as any).getToken === 'function' && typeof (store as any).rotateToken === 'function'
+}
