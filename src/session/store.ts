@@ -53,6 +53,14 @@ export interface SessionStore {
   destroyUserSessions(userId: string, exceptId?: string | null): Promise<number>
   /** Every live session of a user, oldest first. */
   listUserSessions(userId: string): Promise<StoredSession[]>
+  /**
+   * OPTIONAL: delete every session whose `rememberSelector` is `selector`; returns how many.
+   * doorman calls it when a remember token is replayed after rotation (suspected theft), so the
+   * sessions that token created die with it. Optional so third-party stores still conform; all of
+   * doorman's stores implement it (SQLite/PostgreSQL: an index on `remember_selector`; Redis: a
+   * set per selector, like the per-user one). Without it, a theft ends only the token.
+   */
+  destroySessionsBySelector?(selector: string): Promise<number>
 }
 
 /**
@@ -77,6 +85,14 @@ export interface RememberTokenRecord {
   expiresAt: number
   /** Last use (seconds). */
   lastUsedAt: number
+  /**
+   * The auth-epoch tag the series was issued under (a MAC of the user's epoch, never the raw
+   * value), or null when the manager has no `authEpoch`. Stores MUST round-trip it (a column or a
+   * JSON field): when the user's epoch changes (password change, "log out everywhere"), a token
+   * whose tag no longer matches logs nobody in. A store that drops it fails closed: with
+   * `authEpoch` configured, no remembered login would work.
+   */
+  epoch?: string | null
 }
 
 /** A store that also keeps per-device remember-me tokens (all of doorman's stores do). */
