@@ -1,0 +1,67 @@
+/**
+ * @module examples/minimal/express: the minimal doorman app on Express.
+ *
+ * `PORT=4001 npm run example:express`. No CSRF token on the POST forms here: the session and
+ * remember cookies are SameSite=Lax, so browsers do not send them on cross-site POSTs; the full
+ * example app adds `doorman/csrf` tokens on top.
+ */
+import express, { type Request } from 'express'
+import { createLoginManager } from 'doorman'
+import { authErrorHandler, doorman, freshLoginRequired, loginRequired } from 'doorman/express'
+import { INVALID_CREDENTIALS, Users, isMain, loginPage, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+
+// A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
+// drops this cast; these examples share one type check with the rest of the repository.
+const userOf = (req: Request) => req.user as User | null
+
+/** Build the app (tests call this; `npm run example:express` also listens). */
+export async function createApp(env: Record<string, string | undefined> = process.env) {
+  const users = await Users.load()
+  const manager = createLoginManager(await optionsFromEnv(users, env))
+  const app = express()
+  app.use(express.urlencoded({ extended: false }))
+  app.use(doorman(manager))
+
+  app.get('/', async (req, res) => {
+    const user = (await req.auth.getUser()) as User | null
+    res.type('text').send(`Hello, ${user ? user.username : 'anonymous'}`)
+  })
+  app.get('/login', (req, res) => res.type('html').send(loginPage(req.originalUrl)))
+  app.post('/login', async (req, res) => {
+    const user = await users.authenticate(req.body?.username, req.body?.password)
+    if (!user) {
+      await req.auth.flash(INVALID_CREDENTIALS, 'error')
+      return res.status(401).type('html').send(loginPage(req.originalUrl))
+    }
+    if (!(await req.auth.loginUser(user, { remember: wantsRemember(req.body.remember) }))) return res.status(403).type('text').send('This account is disabled.')
+    res.redirect(303, await req.auth.nextUrl('/'))
+  })
+  app.post('/logout', async (req, res) => {
+    await req.auth.logoutUser()
+    res.redirect(303, '/')
+  })
+  app.get('/private', loginRequired(), (req, res) => res.type('text').send(`Private page for ${userOf(req)!.username}`))
+  app.get('/fresh', freshLoginRequired(), (req, res) => res.type('text').send(`Fresh page for ${userOf(req)!.username}`))
+  app.get('/reauth', loginRequired(), (req, res) => res.type('html').send(reauthPage(req.originalUrl, userOf(req)!.username)))
+  app.post('/reauth', loginRequired(), async (req, res) => {
+    if (!(await users.checkPassword(userOf(req)!, req.body?.password))) {
+      await req.auth.flash('Invalid password.', 'error')
+      return res.status(401).type('html').send(reauthPage(req.originalUrl, userOf(req)!.username))
+    }
+    await req.auth.confirmLogin()
+    res.redirect(303, await req.auth.nextUrl('/'))
+  })
+  app.get('/api/me', loginRequired(), (req, res) => res.json({ id: userOf(req)!.id, username: userOf(req)!.username }))
+  app.get('/flashes', async (req, res) => res.json(await req.auth.getFlashedMessages({ withCategories: true })))
+  // Last: a store outage becomes a 503 instead of Express's default 500 page.
+  app.use(authErrorHandler())
+  return { app, manager }
+}
+
+if (isMain(import.meta.url)) {
+  const { app } = await createApp()
+  const server = app.listen(portFromEnv(), '127.0.0.1', () => {
+    const address = server.address()
+    console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : ''}`)
+  })
+}

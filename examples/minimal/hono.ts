@@ -1,0 +1,68 @@
+/**
+ * @module examples/minimal/hono: the minimal doorman app on Hono.
+ *
+ * `PORT=4001 npm run example:hono`. No CSRF token on the POST forms here: the session and
+ * remember cookies are SameSite=Lax, so browsers do not send them on cross-site POSTs; the full
+ * example app adds `doorman/csrf` tokens on top.
+ */
+import { serve } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import { createLoginManager } from 'doorman'
+import { doorman, freshLoginRequired, loginRequired } from 'doorman/hono'
+import { INVALID_CREDENTIALS, Users, isMain, loginPage, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+
+// A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
+// drops this cast; these examples share one type check with the rest of the repository.
+const userOf = (c: Context) => c.get('user') as User | null
+
+/** Build the app (tests call this; `npm run example:hono` also listens). */
+export async function createApp(env: Record<string, string | undefined> = process.env) {
+  const users = await Users.load()
+  const manager = createLoginManager(await optionsFromEnv(users, env))
+  const app = new Hono()
+  app.use(doorman(manager))
+  const here = (c: Context) => { const u = new URL(c.req.url); return u.pathname + u.search }
+
+  app.get('/', async (c) => {
+    const user = (await c.get('auth').getUser()) as User | null
+    return c.text(`Hello, ${user ? user.username : 'anonymous'}`)
+  })
+  app.get('/login', (c) => c.html(loginPage(here(c))))
+  app.post('/login', async (c) => {
+    const auth = c.get('auth')
+    const form = await c.req.parseBody()
+    const user = await users.authenticate(form.username, form.password)
+    if (!user) {
+      await auth.flash(INVALID_CREDENTIALS, 'error')
+      return c.html(loginPage(here(c)), 401)
+    }
+    if (!(await auth.loginUser(user, { remember: wantsRemember(form.remember) }))) return c.text('This account is disabled.', 403)
+    return c.redirect(await auth.nextUrl('/'), 303)
+  })
+  app.post('/logout', async (c) => {
+    await c.get('auth').logoutUser()
+    return c.redirect('/', 303)
+  })
+  app.get('/private', loginRequired(), (c) => c.text(`Private page for ${userOf(c)!.username}`))
+  app.get('/fresh', freshLoginRequired(), (c) => c.text(`Fresh page for ${userOf(c)!.username}`))
+  app.get('/reauth', loginRequired(), (c) => c.html(reauthPage(here(c), userOf(c)!.username)))
+  app.post('/reauth', loginRequired(), async (c) => {
+    const auth = c.get('auth')
+    if (!(await users.checkPassword(userOf(c)!, (await c.req.parseBody()).password))) {
+      await auth.flash('Invalid password.', 'error')
+      return c.html(reauthPage(here(c), userOf(c)!.username), 401)
+    }
+    await auth.confirmLogin()
+    return c.redirect(await auth.nextUrl('/'), 303)
+  })
+  app.get('/api/me', loginRequired(), (c) => c.json({ id: userOf(c)!.id, username: userOf(c)!.username }))
+  app.get('/flashes', async (c) => c.json(await c.get('auth').getFlashedMessages({ withCategories: true })))
+  return { app, manager }
+}
+
+if (isMain(import.meta.url)) {
+  const { app } = await createApp()
+  serve({ fetch: app.fetch, port: portFromEnv(), hostname: '127.0.0.1' }, (info) => {
+    console.log(`listening on http://127.0.0.1:${info.port}`)
+  })
+}
