@@ -33,7 +33,7 @@ declare global {
   }
 }
 
-function header(req: Request, name: string): string | null {
+const header = (req: Request, name: string) => {
   const v = req.headers[name]
   return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
 }
@@ -83,6 +83,8 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
         })
         .catch((e) => {
           const r = errorResponse(auth, e)
+          // Not a store outage: a bug or an oversized session the developer must see.
+          if (!r) console.error('doorman: could not save the session', e)
           if (res.headersSent) return
           // The commit failed (store down, oversized session): the intended reply must not leave
           // as if it had worked; replace it with the error, headers included.
@@ -98,32 +100,21 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
         })
     }
     const defer = (fn: () => void, ret: unknown) => {
-      if (state === 'done') {
-        fn()
-        return ret
-      }
       queue.push(fn)
-      if (state === 'open') {
-        state = 'committing'
-        flush()
-      }
+      if (state === 'open') (state = 'committing'), flush()
       return ret
     }
     res.write = ((...a: any[]) => (state === 'done' ? write(...a) : defer(() => write(...a), true))) as any
     res.end = ((...a: any[]) => (state === 'done' ? end(...a) : defer(() => end(...a), res))) as any
     const render = res.render.bind(res) as (...a: any[]) => void
-    res.render = ((...a: any[]) => {
-      auth.getUser().then(() => render(...a), (e) => next(e))
-    }) as any
+    res.render = ((...a: any[]) => void auth.getUser().then(() => render(...a), next)) as any
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }
 }
 
 function guard(check: (auth: RequestAuth<any>) => Promise<Response | null>): RequestHandler {
-  return (req, res, next) => {
-    check(req.auth).then((r) => (r ? sendResponse(res, r) : next()), next)
-  }
+  return (req, res, next) => void check(req.auth).then((r) => (r ? sendResponse(res, r) : next()), next)
 }
 
 /** Flask-Login's `login_required` as Express middleware. */

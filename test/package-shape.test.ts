@@ -1,0 +1,37 @@
+// The published shape: every subpath export points at a module that exists, tsconfig maps the
+// same subpath to the same source (examples and tests import exactly what users import), the
+// core imports no framework.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'))
+
+const sourceOf = (distJs: string) => distJs.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')
+
+test('every subpath export has a source module and a matching tsconfig path', () => {
+  const paths: Record<string, string[]> = tsconfig.compilerOptions.paths
+  for (const [sub, target] of Object.entries<any>(pkg.exports)) {
+    if (sub === './package.json') continue
+    assert.ok(target.types && target.import, `${sub} has types and import`)
+    const src = sourceOf(target.import)
+    assert.ok(existsSync(join(root, src)), `${sub} → ${src} exists`)
+    assert.equal(target.types, target.import.replace(/\.js$/, '.d.ts'), `${sub} types beside import`)
+    const name = sub === '.' ? 'doorman' : `doorman/${sub.slice(2)}`
+    const mapped = paths[name]?.[0] ?? paths['doorman/stores/*']?.[0].replace('*', sub.split('/').pop()!)
+    assert.ok(mapped, `tsconfig maps ${name}`)
+    assert.equal(mapped.replace(/^\.\//, ''), src, `tsconfig maps ${name} to ${src}`)
+  }
+})
+
+test('the core imports no framework', () => {
+  const core = ['index.ts', 'auth.ts', 'manager.ts', 'guards.ts', 'unauthorized.ts', 'ambient.ts']
+  for (const f of core) {
+    const text = readFileSync(join(root, 'src', f), 'utf8')
+    assert.doesNotMatch(text, /from '(hono|express|fastify)/, `${f} imports no framework`)
+    assert.doesNotMatch(text, /from 'node:/, `${f} has no static node: import`)
+  }
+})
