@@ -6,7 +6,8 @@
  * cookie of that user) and an absolute expiry checked on the server. `flask-login` reproduces
  * Flask-Login's `<id>|<hex HMAC-SHA512>` cookie so a Flask app and a doorman app on one domain can
  * share remembered users; it cannot expire or be revoked and is opt-in only. With a server-side
- * store, `doorman/stores/*` provide per-device selector/validator tokens that rotate on use.
+ * store, `StoredRemember` (src/remember-tokens.ts) keeps per-device selector/validator tokens that
+ * rotate on use and can be revoked one by one.
  */
 import { hmacSha512Hex, timingSafeEqual } from './crypto/primitives.ts'
 import type { Keyring } from './crypto/keyring.ts'
@@ -48,8 +49,8 @@ export interface RememberStrategy {
   peek(value: string, ctx: RememberContext): Promise<boolean>
   /** Revoke the token presented (logout on this device). */
   revoke(value: string): Promise<void>
-  /** Revoke every token of a user (log out everywhere), when the strategy can. */
-  revokeUser?(userId: string): Promise<void>
+  /** Revoke every token of a user but `exceptSelector` (log out everywhere / other devices), when the strategy can. */
+  revokeUser?(userId: string, exceptSelector?: string | null): Promise<void>
   /** Revoke a token by selector (revoking a session from the device list). */
   revokeSelector?(selector: string): Promise<void>
   /** True when tokens live on the server and can be revoked one by one. */
