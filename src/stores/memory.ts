@@ -8,18 +8,23 @@
  * const manager = createLoginManager({ secret, userLoader, store: memoryStore() })
  * ```
  */
-import type { SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
+import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 
 interface Entry {
   record: string
   userId: string
   expires: number
+  selector: string | null
 }
 
-/** The in-memory store. Records are kept as JSON so callers can never alias stored state. */
-export class MemoryStore implements SessionStore {
+/**
+ * The in-memory store: sessions and per-device remember tokens. Records are kept as JSON so
+ * callers can never alias stored state.
+ */
+export class MemoryStore implements SessionStore, RememberTokenStore {
   readonly #entries = new Map<string, Entry>()
   readonly #byUser = new Map<string, Set<string>>()
+  readonly #tokens = new Map<string, { record: string; userId: string; expires: number }>()
   readonly #now: () => number
   #writes = 0
 
@@ -55,7 +60,7 @@ export class MemoryStore implements SessionStore {
     const old = this.#entries.get(id)
     if (old && old.userId !== record.userId) this.#remove(id)
     const expires = Math.min(record.expiresAt, this.#now() / 1000 + ttl)
-    this.#entries.set(id, { record: JSON.stringify(record), userId: record.userId, expires })
+    this.#entries.set(id, { record: JSON.stringify(record), userId: record.userId, expires, selector: record.rememberSelector ?? null })
     let set = this.#byUser.get(record.userId)
     if (!set) this.#byUser.set(record.userId, (set = new Set()))
     set.add(id)
@@ -68,6 +73,7 @@ export class MemoryStore implements SessionStore {
     const now = this.#now() / 1000
     let n = 0
     for (const [id, e] of this.#entries) if (e.expires <= now && this.#remove(id)) n++
+    for (const [sel, t] of this.#tokens) if (t.expires <= now && this.#tokens.delete(sel)) n++
     return n
   }
 
@@ -115,6 +121,62 @@ export class MemoryStore implements SessionStore {
       if (e) out.push({ id, record: JSON.parse(e.record) })
     }
     return out.sort((a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : 1))
+  }
+
+  async destroySessionsBySelector(selector: string): Promise<number> {
+    let n = 0
+    for (const [id, e] of [...this.#entries]) if (e.selector === selector && this.#remove(id)) n++
+    return n
+  }
+
+  // Remember-me tokens. JavaScript runs each method up to its first await without interruption,
+  // so the compare-and-swap in rotateToken is atomic as long as it awaits nothing in between.
+
+  #liveToken(selector: string): RememberTokenRecord | null {
+    const t = this.#tokens.get(selector)
+    if (!t) return null
+    const rec = JSON.parse(t.record) as RememberTokenRecord
+    if (t.expires <= this.#now() / 1000 || rec.expiresAt <= this.#now() / 1000) {
+      this.#tokens.delete(selector)
+      return null
+    }
+    return rec
+  }
+
+  async getToken(selector: string): Promise<RememberTokenRecord | null> {
+    return this.#liveToken(selector)
+  }
+
+  async createToken(record: RememberTokenRecord, ttl: number): Promise<void> {
+    const expires = Math.min(record.expiresAt, this.#now() / 1000 + ttl)
+    this.#tokens.set(record.selector, { record: JSON.stringify(record), userId: record.userId, expires })
+    if (++this.#writes % 1000 === 0) this.sweep()
+  }
+
+  async rotateToken(selector: string, expectedHash: string, newHash: string, now: number): Promise<boolean> {
+    const rec = this.#liveToken(selector)
+    if (!rec || rec.validatorHash !== expectedHash) return false
+    const t = this.#tokens.get(selector)!
+    Object.assign(rec, { previousHash: expectedHash, validatorHash: newHash, rotatedAt: now, lastUsedAt: now })
+    this.#tokens.set(selector, { ...t, record: JSON.stringify(rec) })
+    return true
+  }
+
+  async deleteToken(selector: string): Promise<void> {
+    this.#tokens.delete(selector)
+  }
+
+  async deleteUserTokens(userId: string, exceptSelector?: string | null): Promise<number> {
+    let n = 0
+    for (const [sel, t] of [...this.#tokens]) {
+      if (t.userId === userId && sel !== exceptSelector && this.#tokens.delete(sel)) n++
+    }
+    return n
+  }
+
+  /** Number of live remember-token series (expired ones may linger until the next sweep). */
+  get tokenCount(): number {
+    return this.#tokens.size
   }
 }
 
