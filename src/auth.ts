@@ -14,6 +14,7 @@ import { safeNextUrl } from './next-url.ts'
 import { clientIdentifier, clientIp } from './protection.ts'
 import { SealedRemember, FlaskLoginRemember } from './remember.ts'
 import { pendingSelector } from './session/backend.ts'
+import * as devices from './devices.ts'
 import type { Session } from './session/session.ts'
 import type { AuthRequest } from './context.ts'
 import type { EventRequest } from './events.ts'
@@ -279,6 +280,7 @@ export class RequestAuth<U extends object = object> {
     if (!options.force && !m.isActive(user)) return false
     const duration = options.duration === undefined ? m.rememberCookie.duration : argumentSeconds('duration', options.duration)
     const id = m.getId(user)
+    if (!(await devices.enforceSessionCap(this, id))) return false
     const fresh = options.fresh ?? true
     const s = await this.session()
     const previous = s.get(K.userId)
@@ -362,6 +364,31 @@ export class RequestAuth<U extends object = object> {
     if (within === undefined) return true
     const at = s.get(K.freshAt)
     return typeof at === 'number' && this.now - at <= argumentSeconds('within', within)
+  }
+
+  /** The current user's sessions, oldest first, with `current` marked (docs/revocation.md). Needs a store. */
+  listSessions(): Promise<devices.DeviceSession[]> {
+    return devices.listSessions(this)
+  }
+
+  /** End one of the current user's sessions and its remember token (the current one: logout). Needs a store. */
+  revokeSession(id: string): Promise<boolean> {
+    return devices.revokeSession(this, id)
+  }
+
+  /** End the user's other sessions and other devices' remember tokens; returns how many sessions ended. Needs a store. */
+  revokeOtherSessions(): Promise<number> {
+    return devices.revokeOtherSessions(this)
+  }
+
+  /** End every session and remember token of the user, this one included. Needs a store. */
+  logoutEverywhere(): Promise<number> {
+    return devices.logoutEverywhere(this)
+  }
+
+  /** After a password change: end every other session and token; continue on a rotated session (see docs/revocation.md). */
+  credentialsChanged(user: U, options?: devices.CredentialsChangedOptions): Promise<boolean> {
+    return devices.credentialsChanged(this, user, options)
   }
 
   /** Flask-Login's `login_remembered`: the request carried a valid remember-me credential. */
@@ -467,6 +494,9 @@ export class RequestAuth<U extends object = object> {
     const value = this.#rememberValue()
     if (!value) return null
     const m = this.manager
+    // Stored tokens end at their server-side expiry; re-sending an old value could also overwrite
+    // the cookie a parallel request just rotated.
+    if (m.remember.revocable) return null
     const duration = m.rememberCookie.duration
     if (m.remember instanceof SealedRemember) {
       const claim = await m.remember.verify(value, this.#info())

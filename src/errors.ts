@@ -128,6 +128,18 @@ export class ThrottledError extends AuthError {
   }
 }
 
+/**
+ * A device-list or revocation call (`listSessions`, `revokeSession`, `revokeOtherSessions`,
+ * `logoutEverywhere`, `revokeUserSessions`) on a manager without a server-side store: sealed cookie
+ * sessions cannot be listed or ended one by one (docs/revocation.md). Also thrown by
+ * `credentialsChanged` in cookie mode when the manager has no `authEpoch`.
+ */
+export class NoStoreError extends AuthError {
+  constructor(message = 'doorman: this needs a server-side session store (cookie sessions cannot be listed or revoked one by one)') {
+    super('DOORMAN_NO_STORE', message)
+  }
+}
+
 /** Every error doorman throws, as a discriminated union on `code`. */
 export type AnyAuthError =
   | ConfigError
@@ -141,3 +153,4 @@ export type AnyAuthError =
   | ContextError
   | PasswordError
   | ThrottledError
+  | NoStoreError

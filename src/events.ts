@@ -38,6 +38,11 @@ export interface AuthEvents<U = unknown> {
   sessionProtected: { mode: 'basic' | 'strong'; request: EventRequest }
   /** A remember token was replayed after rotation: that device's tokens were revoked. */
   rememberTokenTheftSuspected: { userId: string; request: EventRequest }
+  /**
+   * `loginUser` met the `maxSessionsPerUser` cap: with `'evict-oldest'`, `evicted` sessions were
+   * ended (and their remember tokens); with `'refuse'`, nothing was ended and the login returned false.
+   */
+  sessionLimitReached: { userId: string; policy: 'evict-oldest' | 'refuse'; evicted: number; request: EventRequest }
   /** A session was rejected because the user's auth epoch changed (password change, log out everywhere). */
   epochMismatch: { userId: string; request: EventRequest }
 }

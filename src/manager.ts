@@ -13,8 +13,10 @@ import { optionSeconds } from './duration.ts'
 import { Emitter, type AuthEvents, type Listener } from './events.ts'
 import { AnonymousUser, defaultGetId, defaultIsActive } from './user.ts'
 import { CookieSessionBackend, StoreSessionBackend, type SessionBackend } from './session/backend.ts'
-import type { SessionStore } from './session/store.ts'
+import { hasRememberTokens, type SessionStore } from './session/store.ts'
 import { FlaskLoginRemember, SealedRemember, type RememberStrategy } from './remember.ts'
+import { StoredRemember } from './remember-tokens.ts'
+import { listUserSessions, resolveSessionCap, revokeUserSessions, type DeviceSession } from './devices.ts'
 import type { AuthRequest } from './context.ts'
 import type { CookieAttributes } from './cookie.ts'
 import type { RequestAuth } from './auth.ts'
@@ -52,11 +54,15 @@ export interface RememberOptions extends CookieOptions {
   /** Re-issue the cookie with a later expiry on each request that carried it. @default false */
   refreshEachRequest?: boolean
   /**
-   * Token format: `'sealed'` (default: encrypted, epoch-bound, expiry checked on the server),
-   * `'flask-login'` (Flask-Login's exact cookie, for sharing users with a Flask app: no server-side
-   * expiry, no revocation), or a {@link RememberStrategy} such as a store's per-device tokens.
+   * Token format. `'stored'` (the default when `store` also keeps remember tokens): per-device,
+   * rotating, revocable tokens (docs/remember-me.md). `'sealed'` (the default without such a
+   * store): encrypted, epoch-bound, expiry checked on the server, revocable only through the epoch.
+   * `'flask-login'`: Flask-Login's exact cookie, for sharing users with a Flask app (no server-side
+   * expiry, no revocation). Or any {@link RememberStrategy}.
    */
-  format?: 'sealed' | 'flask-login' | RememberStrategy
+  format?: 'sealed' | 'stored' | 'flask-login' | RememberStrategy
+  /** With stored tokens: how long a just-replaced validator is still accepted. @default 60 s */
+  rotationGrace?: number | string
   /** The Flask app's `SECRET_KEY`, for `format: 'flask-login'`. */
   flaskSecretKey?: string
 }
@@ -82,6 +88,17 @@ export interface LoginManagerOptions<U extends object> {
   authEpoch?: (user: U) => MaybePromise<string | number | null | undefined>
   /** Server-side session store; without one, sessions are sealed cookies. */
   store?: SessionStore | null
+  /**
+   * Most concurrent sessions one user may have (ASVS 7.1.2), checked by `loginUser`; needs a
+   * `store`. @default unlimited
+   */
+  maxSessionsPerUser?: number | null
+  /**
+   * At the cap: `'evict-oldest'` ends the user's oldest sessions (and their remember tokens) to
+   * make room; `'refuse'` makes `loginUser` return false. Both fire `sessionLimitReached`.
+   * @default 'evict-oldest'
+   */
+  sessionCapPolicy?: 'evict-oldest' | 'refuse'
   /** Session cookie and timeouts. */
   session?: SessionOptions
   /** Remember-me cookie and token format. */
@@ -133,11 +150,11 @@ const KNOWN = new Set([
   'remember', 'sessionProtection', 'loginView', 'loginViews', 'refreshView', 'refreshViews', 'loginMessage',
   'loginMessageCategory', 'needsRefreshMessage', 'needsRefreshMessageCategory', 'localize', 'nextField',
   'useSessionForNext', 'forceHostForRedirects', 'unauthorizedHandler', 'needsRefreshHandler', 'exemptMethods',
-  'trustProxy', 'ambient', 'wwwAuthenticate', 'now',
+  'trustProxy', 'ambient', 'wwwAuthenticate', 'now', 'maxSessionsPerUser', 'sessionCapPolicy',
 ])
 const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite']
 const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval'])
-const REMEMBER_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'duration', 'refreshEachRequest', 'format', 'flaskSecretKey'])
+const REMEMBER_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'duration', 'refreshEachRequest', 'format', 'flaskSecretKey', 'rotationGrace'])
 // Placeholders people paste from docs; refusing them costs nothing and saves a real incident.
 const WELL_KNOWN = new Set(['change-me-to-a-long-random-secret-value', 'x'.repeat(32), '0'.repeat(32)])
 
@@ -168,7 +185,10 @@ export class LoginManager<U extends object = object> {
   readonly now: () => number
   readonly secrets: readonly string[]
   readonly timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
+  /** The per-user session cap, or null when unlimited. */
+  readonly sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
   #ready: Promise<void> | null
+  #grace: number | undefined
   #backend!: SessionBackend
   #remember!: RememberStrategy
   #epochKeys!: Keyring
@@ -225,13 +245,19 @@ export class LoginManager<U extends object = object> {
         if (typeof (options.store as any)[m] !== 'function') throw new ConfigError('store', `must implement SessionStore (missing ${m}())`)
       }
     }
-    const fmt = r.format ?? 'sealed'
+    const fmt = r.format ?? (hasRememberTokens(options.store) ? 'stored' : 'sealed')
+    if (fmt === 'stored' && !hasRememberTokens(options.store)) {
+      throw new ConfigError('remember.format', "'stored' needs a store that keeps remember tokens (getToken, rotateToken…)")
+    }
+    this.#grace = r.rotationGrace === undefined ? undefined : optionSeconds('remember.rotationGrace', r.rotationGrace)
+    if (this.#grace !== undefined && this.#grace > 3600) throw new ConfigError('remember.rotationGrace', 'must be at most 1 hour (it weakens theft detection)')
+    this.sessionCap = resolveSessionCap(options)
     if (fmt === 'flask-login') {
       if (typeof r.flaskSecretKey !== 'string' || !r.flaskSecretKey) {
         throw new ConfigError('remember.flaskSecretKey', "is required with format 'flask-login' (the Flask app's SECRET_KEY)")
       }
-    } else if (fmt !== 'sealed' && (typeof fmt !== 'object' || typeof (fmt as any).verify !== 'function')) {
-      throw new ConfigError('remember.format', "must be 'sealed', 'flask-login' or a RememberStrategy")
+    } else if (fmt !== 'sealed' && fmt !== 'stored' && (typeof fmt !== 'object' || typeof (fmt as any).verify !== 'function')) {
+      throw new ConfigError('remember.format', "must be 'sealed', 'stored', 'flask-login' or a RememberStrategy")
     }
     this.getId = options.getId ? (u) => String(options.getId!(u)) : defaultGetId
     this.isActive = options.isActive ?? defaultIsActive
@@ -254,13 +280,25 @@ export class LoginManager<U extends object = object> {
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)
           : fmt && typeof fmt === 'object'
             ? fmt
-            : new SealedRemember(remember)
+            : fmt === 'stored'
+              ? new StoredRemember(this.options.store as any, { rotationGrace: this.#grace, sessions: this.options.store })
+              : new SealedRemember(remember)
       this.#epochKeys = epoch
       this.#ready = null
     }
     if (made.some((m) => m instanceof Promise)) return Promise.all(made).then(finish)
     finish(made as Keyring[])
     return null
+  }
+
+  /** Admin: every live session of a user (ASVS 7.4.5 / 7.5.2); `current` is always false. Needs a store. */
+  listUserSessions(userId: string | number): Promise<DeviceSession[]> {
+    return listUserSessions(this, String(userId))
+  }
+
+  /** Admin: end every session and remember token of a user; returns how many sessions ended. Needs a store. */
+  revokeUserSessions(userId: string | number): Promise<number> {
+    return revokeUserSessions(this, String(userId))
   }
 
   /** Resolves once keys are prepared (immediately on node:crypto). */
