@@ -103,6 +103,8 @@ export class CookieSessionBackend implements SessionBackend {
     if (!session.changed && !session.rotated && !session.stale && !touch) return null
     if (session.isEmpty) return session.origin === 'new' ? null : { expire: true }
     if (session.origin === 'new' && !session.changed) return null
+    // A session regenerated this request starts now by the manager's clock (Session.regenerate uses the wall clock).
+    if (session.rotated) session.createdAt = info.now
     session.lastSeenAt = info.now
     session.id ??= randomToken(16)
     const env = { i: session.id, c: session.createdAt, a: session.lastSeenAt, p: session.permanent ? 1 : 0, d: session.toJSON() }
@@ -181,6 +183,7 @@ export class StoreSessionBackend implements SessionBackend {
         // The old record (if any) was destroyed above through previousId; a rotated session is new.
         const token = randomToken(32)
         const key = await sha256(token)
+        if (session.rotated) session.createdAt = info.now
         session.lastSeenAt = info.now
         const rec: SessionRecord = {
           userId,
