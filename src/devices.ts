@@ -87,8 +87,21 @@ export async function listSessions(auth: RequestAuth<any>): Promise<DeviceSessio
 }
 
 /**
- * End one of the current user's sessions and its remember token. Revoking the current session is
- * a logout. Returns false (and does nothing) for an unknown id or another user's session.
+ * End a device: the session, its remember token, and the other sessions that token created (a
+ * browser restart leaves the old session behind next to the restored one). The current device's
+ * own token is never revoked through an old entry of the same device; revoking the current
+ * session itself is a logout.
+ */
+async function endDevice(m: LoginManager<any>, store: SessionStore, id: string, selector: string | null | undefined, keep: string | null): Promise<void> {
+  await store.destroy(id)
+  if (!selector || selector === keep) return
+  await m.remember.revokeSelector?.(selector)
+  await store.destroySessionsBySelector?.(selector)
+}
+
+/**
+ * End one of the current user's sessions and its device's remember token. Revoking the current
+ * session is a logout. Returns false (and does nothing) for an unknown id or another user's session.
  */
 export async function revokeSession(auth: RequestAuth<any>, id: string): Promise<boolean> {
   const store = await storeOf(auth.manager)
@@ -97,9 +110,9 @@ export async function revokeSession(auth: RequestAuth<any>, id: string): Promise
   if (!me) return false
   const rec = await store.get(id)
   if (!rec || rec.userId !== me.uid) return false
-  await store.destroy(id)
-  if (rec.rememberSelector) await auth.manager.remember.revokeSelector?.(rec.rememberSelector)
-  if (id === currentId(me.session)) await auth.logoutUser()
+  const current = id === currentId(me.session)
+  await endDevice(auth.manager, store, id, rec.rememberSelector, current ? null : currentSelector(me.session))
+  if (current) await auth.logoutUser()
   return true
 }
 
@@ -193,10 +206,8 @@ export async function enforceSessionCap(auth: RequestAuth<any>, uid: string): Pr
     return false
   }
   // Oldest first (the store lists them so); each evicted device loses its remember token too.
-  for (const x of live.slice(0, excess)) {
-    await store.destroy(x.id)
-    if (x.record.rememberSelector) await m.remember.revokeSelector?.(x.record.rememberSelector)
-  }
+  const keep = currentSelector(await auth.session())
+  for (const x of live.slice(0, excess)) await endDevice(m, store, x.id, x.record.rememberSelector, keep)
   m.events.emit('sessionLimitReached', { userId: uid, policy: 'evict-oldest', evicted: excess, request: auth.eventRequest })
   return true
 }
