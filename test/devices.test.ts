@@ -207,6 +207,9 @@ describe('credentialsChanged', () => {
     assert.equal(await who(b), null)
     assert.equal(await comesBack(app, b), false)
     assert.equal(await comesBack(app, a), true)
+    const replay = app.client('a')
+    replay.jar.set('session', oldSession)
+    assert.equal(await who(replay), null, 'a copy of the pre-change cookie is dead too')
   })
 
   test('cookie sessions without authEpoch: credentialsChanged cannot keep its promise and says so', async () => {
