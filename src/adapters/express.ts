@@ -20,6 +20,7 @@ import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginR
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { applyToNode, errorResponse, finalHeaders } from './shared.ts'
+export { csrf } from './express-csrf.ts'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -18,6 +18,7 @@ import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginR
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { applyToNode, errorResponse, finalHeaders } from './shared.ts'
+export { csrf } from './fastify-csrf.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -16,6 +16,7 @@ import { fromWebRequest } from '../context.ts'
 import { checkFreshLogin, checkLogin, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
+export { csrf } from './fetch-csrf.ts'
 
 /** A fetch handler that receives the request's auth object. */
 export type AuthHandler<U extends object, I = unknown> = (request: Request, auth: RequestAuth<U>, info: I) => Response | Promise<Response>

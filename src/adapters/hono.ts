@@ -18,6 +18,7 @@ import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginR
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
+export { csrf } from './hono-csrf.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {

@@ -1,0 +1,31 @@
+/**
+ * @module doorman/fetch (csrf): the CSRF wrapper for fetch handlers, exported from `doorman/fetch`.
+ *
+ * @example
+ * ```ts
+ * import { withAuth, csrf } from 'doorman/fetch'
+ * import { csrfToken } from 'doorman/csrf'
+ * export default { fetch: withAuth(manager, csrf(async (request, auth) => new Response(await csrfToken(auth)))) }
+ * ```
+ */
+import { resolveCsrfOptions, type CsrfOptions } from '../csrf.ts'
+import { csrfProtect } from './csrf-guard.ts'
+import type { AuthHandler } from './fetch.ts'
+
+/**
+ * Check every unsafe request (see `doorman/csrf`) before `handler` runs. The form field is read
+ * from a clone of the request, so the handler can still read the body.
+ *
+ * @param handler - the handler to protect, as given to `withAuth`.
+ * @param options - see `CsrfOptions`; checked now.
+ */
+export function csrf<U extends object, I>(handler: AuthHandler<U, I>, options: CsrfOptions = {}): AuthHandler<U, I> {
+  const o = resolveCsrfOptions(options)
+  return async (request, auth, info) => {
+    const denied = await csrfProtect(auth, o, async () => {
+      const values = (await request.clone().formData()).getAll(o.tokenField)
+      return values.length > 1 ? values : values[0]
+    })
+    return denied ?? handler(request, auth, info)
+  }
+}

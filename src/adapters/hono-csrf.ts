@@ -1,0 +1,38 @@
+/**
+ * @module doorman/hono (csrf): the CSRF middleware for Hono, exported from `doorman/hono`.
+ *
+ * @example
+ * ```ts
+ * import { doorman, csrf } from 'doorman/hono'
+ * app.use(doorman(manager), csrf())
+ * app.get('/form', async (c) => c.html(`<input type="hidden" name="csrf_token" value="${await c.get('csrfToken')()}">`))
+ * ```
+ */
+import type { MiddlewareHandler } from 'hono'
+import { resolveCsrfOptions, type CsrfOptions } from '../csrf.ts'
+import { csrfProtect, lazyToken } from './csrf-guard.ts'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** This request's masked CSRF token (the session's secret is created on the first call). */
+    csrfToken: () => Promise<string>
+  }
+}
+
+/**
+ * Check every unsafe request (see `doorman/csrf`) and set `c.get('csrfToken')` for templates.
+ * Mount after `doorman()`. The form field is read with `c.req.parseBody({ all: true })`, which
+ * Hono caches, so the handler can parse the body again.
+ *
+ * @param options - see `CsrfOptions`; checked now.
+ */
+export function csrf(options: CsrfOptions = {}): MiddlewareHandler {
+  const o = resolveCsrfOptions(options)
+  return async (c, next) => {
+    const auth = c.get('auth')
+    if (auth) c.set('csrfToken', lazyToken(auth))
+    const denied = await csrfProtect(auth, o, async () => (await c.req.parseBody({ all: true }))[o.tokenField])
+    if (denied) return denied
+    await next()
+  }
+}
