@@ -1,0 +1,306 @@
+/**
+ * @module doorman/stores/redis: sessions and remember-me tokens in Redis, with native expiry.
+ *
+ * Give it the app's client: node-redis v4/v5 (`createClient` or `createCluster`) or ioredis
+ * (`Redis` or `Cluster`); neither is a dependency. A session read is one `GET`. Writes to an
+ * existing session use `SET … XX` or a one-key script that checks the key still exists, so a request
+ * still running after a logout cannot bring the session back, and every record carries a TTL
+ * (`PX`) no later than its `expiresAt`. Remember-me rotation is a compare-and-swap in a script.
+ *
+ * Key layout (`<p>` is the prefix, `doorman:` by default):
+ *
+ * | key                      | type   | holds                                                    |
+ * | ------------------------ | ------ | -------------------------------------------------------- |
+ * | `<p>s:<id>`              | string | one session, JSON; TTL = its expiry                       |
+ * | `<p>t:<selector>`        | hash   | one remember-me series; TTL = its absolute expiry         |
+ * | `<p>{u:<userId>}:s`      | zset   | the user's session ids, scored by expiry (ms)             |
+ * | `<p>{u:<userId>}:t`      | zset   | the user's remember selectors, scored by expiry (ms)      |
+ *
+ * Every script touches exactly one key, so the store works on Redis Cluster as is; a user's two
+ * index keys share the `{u:<userId>}` hash tag (one slot) so a future script may touch both. Index
+ * entries whose record is gone are dropped when the index is read, and an index key expires with
+ * its last entry.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis'
+ * import { redisStore } from 'doorman/stores/redis'
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true })
+ * client.on('error', (e) => log.warn('redis', e.message))
+ * await client.connect()
+ * const manager = createLoginManager({ secret, userLoader, store: redisStore({ client }) })
+ * ```
+ */
+import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
+import { ConfigError } from '../errors.ts'
+
+/** node-redis v4/v5 single-node client (`createClient`). */
+export interface NodeRedisClientLike {
+  sendCommand(args: string[], options?: unknown): Promise<unknown>
+}
+/** node-redis v4/v5 cluster (`createCluster`): commands are routed by their first key. */
+export interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: unknown): Promise<unknown>
+  getSlotMaster(slot: number): unknown
+}
+/** ioredis `Redis` or `Cluster`. */
+export interface IoRedisLike {
+  call(command: string, args: (string | number)[]): Promise<unknown>
+}
+/** Any client {@link redisStore} accepts. */
+export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** A connected node-redis or ioredis client (or cluster). */
+  client: RedisClientLike
+  /** Prefix of every key. @default 'doorman:' */
+  prefix?: string
+  /** Clock in milliseconds, for tests. @default Date.now */
+  now?: () => number
+}
+
+/** Sends one command; `key` routes it on a cluster. */
+type Exec = (key: string, args: string[]) => Promise<unknown>
+
+// The two client shims. Every command goes to a primary (node-redis `isReadonly: false`): a replica
+// may still hold a session that a logout just destroyed.
+function shim(client: any): Exec {
+  if (client && typeof client.call === 'function') return (_key, args) => client.call(args[0], args.slice(1))
+  if (client && typeof client.sendCommand === 'function') {
+    if (typeof client.getSlotMaster === 'function') return (key, args) => client.sendCommand(key, false, args)
+    return (_key, args) => client.sendCommand(args)
+  }
+  throw new ConfigError('client', 'must be a node-redis or ioredis client (or cluster)')
+}
+
+interface Script {
+  src: string
+  sha?: Promise<string>
+}
+
+const script = (src: string): Script => ({ src })
+
+// Refresh activity without a JSON parser: records are written with lastSeenAt and expiresAt first,
+// so the script swaps that prefix. GET-then-SET inside one script cannot revive a deleted key.
+const TOUCH = script(`local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local _, e = string.find(v, '^{"lastSeenAt":[^,]*,"expiresAt":[^,]*,')
+if not e then return redis.error_reply('doorman: unexpected session record format') end
+redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, e + 1), 'PX', ARGV[2])
+return 1`)
+
+// Add (or, with XX, only refresh) one index entry, drop expired entries, and let the index key
+// expire with its last entry.
+const INDEX = script(`if ARGV[4] == 'add' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+else redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
+return 1`)
+
+const CREATE_TOKEN = script(`redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`)
+
+// Compare-and-swap: only the request holding the current validator rotates it.
+const ROTATE_TOKEN = script(`local f = redis.call('HMGET', KEYS[1], 'validatorHash', 'expiresAt')
+if not f[1] or f[1] ~= ARGV[1] then return 0 end
+if tonumber(f[2]) <= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], 'validatorHash', ARGV[2], 'previousHash', ARGV[1], 'rotatedAt', ARGV[3], 'lastUsedAt', ARGV[3])
+return 1`)
+
+const TOKEN_FIELDS = ['userId', 'validatorHash', 'previousHash', 'rotatedAt', 'createdAt', 'expiresAt', 'lastUsedAt'] as const
+
+async function sha1(text: string): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function encodeSession(r: SessionRecord): string {
+  return JSON.stringify({
+    lastSeenAt: r.lastSeenAt,
+    expiresAt: r.expiresAt,
+    userId: r.userId,
+    createdAt: r.createdAt,
+    data: r.data,
+    ip: r.ip ?? null,
+    userAgent: r.userAgent ?? null,
+    rememberSelector: r.rememberSelector ?? null,
+  })
+}
+
+/** A Redis-backed {@link SessionStore} and {@link RememberTokenStore}; create it with {@link redisStore}. */
+export class RedisStore implements SessionStore, RememberTokenStore {
+  readonly #exec: Exec
+  readonly #prefix: string
+  readonly #now: () => number
+
+  constructor(options: RedisStoreOptions) {
+    if (!options || typeof options !== 'object') throw new ConfigError('client', 'is required')
+    this.#exec = shim(options.client)
+    const prefix = options.prefix ?? 'doorman:'
+    if (typeof prefix !== 'string') throw new ConfigError('prefix', 'must be a string')
+    this.#prefix = prefix
+    this.#now = options.now ?? Date.now
+  }
+
+  #sessionKey = (id: string) => `${this.#prefix}s:${id}`
+  #tokenKey = (selector: string) => `${this.#prefix}t:${selector}`
+  #userKey = (userId: string, kind: 's' | 't') => `${this.#prefix}{u:${userId}}:${kind}`
+
+  // Milliseconds to keep a record: its TTL, but never past its own expiry (at least 1 ms, which
+  // Redis requires; get() also checks expiresAt).
+  #px(ttl: number, expiresAt: number, nowMs: number): number {
+    return Math.max(1, Math.min(Math.ceil(ttl * 1000), expiresAt * 1000 - nowMs))
+  }
+
+  async #run(s: Script, key: string, args: string[]): Promise<unknown> {
+    const sha = await (s.sha ??= sha1(s.src))
+    try {
+      return await this.#exec(key, ['EVALSHA', sha, '1', key, ...args])
+    } catch (e) {
+      // The script cache is empty after a restart or failover: send the source once.
+      if (!/NOSCRIPT/.test(String((e as Error)?.message))) throw e
+      return this.#exec(key, ['EVAL', s.src, '1', key, ...args])
+    }
+  }
+
+  #index(userKey: string, member: string, expiresMs: number, nowMs: number, mode: 'add' | 'refresh'): Promise<unknown> {
+    return this.#run(INDEX, userKey, [member, String(expiresMs), String(nowMs), mode])
+  }
+
+  async get(id: string): Promise<SessionRecord | null> {
+    const key = this.#sessionKey(id)
+    const v = await this.#exec(key, ['GET', key])
+    if (typeof v !== 'string') return null
+    const r = JSON.parse(v)
+    if (!(r.expiresAt > this.#now() / 1000)) return null
+    return {
+      userId: r.userId,
+      data: r.data,
+      createdAt: r.createdAt,
+      lastSeenAt: r.lastSeenAt,
+      expiresAt: r.expiresAt,
+      ip: r.ip ?? null,
+      userAgent: r.userAgent ?? null,
+      rememberSelector: r.rememberSelector ?? null,
+    }
+  }
+
+  async create(id: string, record: SessionRecord, ttl: number): Promise<void> {
+    const nowMs = this.#now()
+    const px = this.#px(ttl, record.expiresAt, nowMs)
+    const key = this.#sessionKey(id)
+    // Record first, then index: an index entry always points at a record that was written, so
+    // readers that drop dangling entries never drop a session that is about to exist.
+    await this.#exec(key, ['SET', key, encodeSession(record), 'PX', String(px)])
+    await this.#index(this.#userKey(record.userId, 's'), id, nowMs + px, nowMs, 'add')
+  }
+
+  async update(id: string, record: SessionRecord, ttl: number): Promise<boolean> {
+    const nowMs = this.#now()
+    const px = this.#px(ttl, record.expiresAt, nowMs)
+    const key = this.#sessionKey(id)
+    const [set] = await Promise.all([
+      this.#exec(key, ['SET', key, encodeSession(record), 'XX', 'PX', String(px)]),
+      this.#index(this.#userKey(record.userId, 's'), id, nowMs + px, nowMs, 'refresh'),
+    ])
+    return set != null
+  }
+
+  async touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean> {
+    const nowMs = this.#now()
+    const px = this.#px(ttl, expiresAt, nowMs)
+    const key = this.#sessionKey(id)
+    const head = `{"lastSeenAt":${JSON.stringify(lastSeenAt)},"expiresAt":${JSON.stringify(expiresAt)},`
+    return Number(await this.#run(TOUCH, key, [head, String(px)])) === 1
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = this.#sessionKey(id)
+    await this.#exec(key, ['DEL', key])
+  }
+
+  async destroyUserSessions(userId: string, exceptId?: string | null): Promise<number> {
+    return this.#deleteAll(this.#userKey(userId, 's'), this.#sessionKey, exceptId)
+  }
+
+  async listUserSessions(userId: string): Promise<StoredSession[]> {
+    const userKey = this.#userKey(userId, 's')
+    const ids = (await this.#exec(userKey, ['ZRANGE', userKey, '0', '-1'])) as string[]
+    const records = await Promise.all(ids.map((id) => this.get(id)))
+    const out: StoredSession[] = []
+    const dead: string[] = []
+    records.forEach((record, i) => (record ? record.userId === userId && out.push({ id: ids[i], record }) : dead.push(ids[i])))
+    if (dead.length) await this.#exec(userKey, ['ZREM', userKey, ...dead])
+    return out.sort((a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : 1))
+  }
+
+  // Delete every indexed record but one, one key per command (the records live in many slots).
+  async #deleteAll(userKey: string, keyOf: (m: string) => string, except?: string | null): Promise<number> {
+    const members = ((await this.#exec(userKey, ['ZRANGE', userKey, '0', '-1'])) as string[]).filter((m) => m !== except)
+    if (!members.length) return 0
+    const gone = await Promise.all(members.map((m) => this.#exec(keyOf(m), ['DEL', keyOf(m)])))
+    await this.#exec(userKey, ['ZREM', userKey, ...members])
+    return gone.reduce<number>((n, x) => n + Number(x), 0)
+  }
+
+  async getToken(selector: string): Promise<RememberTokenRecord | null> {
+    const key = this.#tokenKey(selector)
+    const f = (await this.#exec(key, ['HMGET', key, ...TOKEN_FIELDS])) as (string | null)[]
+    const [userId, validatorHash, previousHash, rotatedAt, createdAt, expiresAt, lastUsedAt] = f
+    if (userId == null || validatorHash == null || !(Number(expiresAt) > this.#now() / 1000)) return null
+    return {
+      selector,
+      validatorHash,
+      previousHash: previousHash ?? null,
+      rotatedAt: rotatedAt == null ? null : Number(rotatedAt),
+      userId,
+      createdAt: Number(createdAt),
+      expiresAt: Number(expiresAt),
+      lastUsedAt: Number(lastUsedAt),
+    }
+  }
+
+  async createToken(t: RememberTokenRecord, ttl: number): Promise<void> {
+    const nowMs = this.#now()
+    const px = this.#px(ttl, t.expiresAt, nowMs)
+    const key = this.#tokenKey(t.selector)
+    const fields: string[] = []
+    for (const f of TOKEN_FIELDS) if (t[f] != null) fields.push(f, String(t[f]))
+    await this.#run(CREATE_TOKEN, key, [String(px), ...fields])
+    await this.#index(this.#userKey(t.userId, 't'), t.selector, nowMs + px, nowMs, 'add')
+  }
+
+  async rotateToken(selector: string, expectedHash: string, newHash: string, now: number): Promise<boolean> {
+    const args = [expectedHash, newHash, String(now), String(Math.floor(this.#now() / 1000))]
+    return Number(await this.#run(ROTATE_TOKEN, this.#tokenKey(selector), args)) === 1
+  }
+
+  async deleteToken(selector: string): Promise<void> {
+    const key = this.#tokenKey(selector)
+    await this.#exec(key, ['DEL', key])
+  }
+
+  async deleteUserTokens(userId: string, exceptSelector?: string | null): Promise<number> {
+    return this.#deleteAll(this.#userKey(userId, 't'), this.#tokenKey, exceptSelector)
+  }
+}
+
+/**
+ * Create a Redis store over the app's client.
+ *
+ * @param options - `client` (node-redis or ioredis, single node or cluster), optional `prefix`.
+ * @returns a store for `createLoginManager({ store })`; it also keeps per-device remember-me tokens.
+ * @example
+ * ```ts
+ * import Redis from 'ioredis'
+ * import { redisStore } from 'doorman/stores/redis'
+ * const store = redisStore({ client: new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) })
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options)
+}
