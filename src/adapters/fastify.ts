@@ -52,7 +52,12 @@ export async function sendResponse(reply: FastifyReply, r: Response): Promise<Fa
 
 const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, done) => {
   const manager = options.manager
-  manager.assertMountable()
+  // A sync throw from a callback plugin escapes avvio and crashes the process: hand it to done().
+  try {
+    manager.assertMountable()
+  } catch (e) {
+    return done(e as Error)
+  }
   fastify.decorateRequest('auth', null as any)
   fastify.decorateRequest('user', null)
   // Callback-style so that, with `ambient`, the rest of the request runs inside the

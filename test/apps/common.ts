@@ -7,7 +7,7 @@
  *   GET  /                 `user:<id>` or `anonymous` (loads the user)
  *   GET  /noop             `ok`, never touches doorman
  *   GET  /login            `login page`;  POST /login (form id, remember, fresh, force) → 303 to nextUrl('/'), 403 refused
- *   ALL  /login-as?id=&remember=1&fresh=0&force=1&duration=  JSON {ok}
+ *   ALL  /login-as?id=&remember=1&fresh=0&force=1&duration=&permanent=1  JSON {ok}
  *   POST /logout, POST /confirm                               JSON
  *   GET  /state            JSON {user, anonymous, fresh, freshWithin, remembered, viaRequestLoader, keys}
  *   ALL  /private          loginRequired                     `private:<id>` (`private:none` for exempt methods)
@@ -89,7 +89,10 @@ async function doLogin(auth: RequestAuth<TestUser>, fields: Record<string, strin
   const user = USERS[fields.id ?? '']
   if (!user) return 'unknown'
   const duration = fields.duration === undefined ? undefined : /^\d+$/.test(fields.duration) ? Number(fields.duration) : fields.duration
-  return auth.loginUser(user, { remember: flag(fields.remember), fresh: flag(fields.fresh), force: flag(fields.force), duration })
+  const ok = await auth.loginUser(user, { remember: flag(fields.remember), fresh: flag(fields.fresh), force: flag(fields.force), duration })
+  // Flask's `session.permanent = True`: the session cookie outlives the browser.
+  if (ok && flag(fields.permanent)) (await auth.session()).permanent = true
+  return ok
 }
 
 /** `/login-as?id=…`: JSON `{ ok }` (404 for an unknown id, 400 for a bad duration). */
