@@ -1,0 +1,53 @@
+/**
+ * Hono (on @hono/node-server) benchmark server. Variants:
+ * - `bare`: `/bare` only;
+ * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
+ * - `hmac`: the hand-written HMAC-SHA256 cookie check;
+ * - `signed-cookie`: Hono's own `getSignedCookie`/`setSignedCookie` helpers.
+ */
+import { Hono } from 'hono'
+import { serve } from '@hono/node-server'
+import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT } from './shared.ts'
+
+const app = new Hono()
+
+if (VARIANT === 'bare') {
+  app.get('/bare', (c) => c.text('ok'))
+} else if (VARIANT === 'doorman') {
+  const { createLoginManager } = await import('../../src/index.ts')
+  const { doorman, loginRequired } = await import('../../src/adapters/hono.ts')
+  const store = await makeStore(BACKEND)
+  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...(store ? { store } : {}) })
+  app.use(doorman(manager))
+  app.get('/private', loginRequired(), (c) => c.text(`Hi ${(c.get('user') as any).name}`))
+  app.get('/public', (c) => c.text('public'))
+  app.post('/login', async (c) => {
+    await c.get('auth').loginUser(FIXED_USER as any)
+    return c.text('ok')
+  })
+} else if (VARIANT === 'hmac') {
+  app.get('/private', async (c) => {
+    const user = await hmacUser(c.req.header('cookie'))
+    return user ? c.text(`Hi ${user.name}`) : c.text('Unauthorized', 401)
+  })
+  app.post('/login', (c) => {
+    c.header('set-cookie', `${HMAC_COOKIE}=${hmacIssue(FIXED_USER.id)}; Path=/; HttpOnly; SameSite=Lax`)
+    return c.text('ok')
+  })
+} else if (VARIANT === 'signed-cookie') {
+  const { getSignedCookie, setSignedCookie } = await import('hono/cookie')
+  app.get('/private', async (c) => {
+    const id = await getSignedCookie(c, SECRET, 'sc')
+    const user = typeof id === 'string' ? await loadUser(id) : null
+    return user ? c.text(`Hi ${user.name}`) : c.text('Unauthorized', 401)
+  })
+  app.post('/login', async (c) => {
+    await setSignedCookie(c, 'sc', FIXED_USER.id, SECRET, { path: '/', httpOnly: true, sameSite: 'Lax' })
+    return c.text('ok')
+  })
+} else {
+  throw new Error(`hono: unknown VARIANT ${VARIANT}`)
+}
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port))
+void server
