@@ -1,0 +1,307 @@
+/**
+ * @module doorman/stores/postgres: sessions and remember-me tokens in PostgreSQL.
+ *
+ * Give it the app's `pg` `Pool` (or `Client`), a `postgres` (porsager) `sql` instance, or any
+ * `query(text, values)` function; no driver is a dependency. Tables are created on first use
+ * under a transaction-scoped advisory lock, so two processes starting at once do not trip over each
+ * other (or run {@link postgresSchema} in a migration and pass `createSchema: false`). A session read
+ * is one SELECT by primary key. Writes to an existing session are
+ * `UPDATE … WHERE id = $ AND expires_at > $now`, so a request still running after a logout cannot
+ * bring the session back; remember-me rotation is `UPDATE … WHERE selector = $ AND validator_hash = $`.
+ * Expired rows are swept in bounded batches from the write path, at most once per `sweepInterval`.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { postgresStore } from 'doorman/stores/postgres'
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 })
+ * pool.on('error', (e) => log.warn('postgres', e.message)) // idle clients dropped by a restart
+ * const manager = createLoginManager({ secret, userLoader, store: postgresStore({ pool }) })
+ * ```
+ */
+import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
+import { ConfigError } from '../errors.ts'
+import { SESSION_COLS, TOKEN_COLS, sessionFromRow, sessionParams, tokenFromRow, tokenParams, type SessionRow, type TokenRow } from './sql.ts'
+
+/** What a query resolves to (`pg`'s `QueryResult` shape). */
+export interface PgResult {
+  rows: any[]
+  rowCount: number | null
+}
+
+/** Run one parameterized statement (`$1`, `$2`…). Without values it may hold several statements. */
+export type PgQuery = (text: string, values?: unknown[]) => Promise<PgResult>
+
+/** A `pg` `Pool`, `PoolClient` or `Client`. */
+export interface PgPoolLike {
+  query(text: string, values?: any[]): Promise<PgResult>
+}
+
+/** A `postgres` (porsager) `sql` instance. */
+export interface PostgresJsLike {
+  unsafe(text: string, values?: any[]): PromiseLike<any[] & { count?: number | null }>
+}
+
+/** Options of {@link postgresStore}: `pool` or `query`, plus naming and sweeping. */
+export interface PostgresStoreOptions {
+  /** A `pg` `Pool`/`Client`, or a `postgres` (porsager) `sql` instance. */
+  pool?: PgPoolLike | PostgresJsLike
+  /** Or a query function of your own. */
+  query?: PgQuery
+  /** Schema of the tables (created if missing); unset: the connection's `search_path`. */
+  schema?: string
+  /** Prefix of table and index names. @default 'doorman_' */
+  tablePrefix?: string
+  /** Sweep expired rows at most this often, in seconds, from the write path; 0 turns it off. @default 300 */
+  sweepInterval?: number
+  /** Create the tables on first use. Turn off when a migration runs {@link postgresSchema}. @default true */
+  createSchema?: boolean
+  /** Clock in milliseconds, for tests. @default Date.now */
+  now?: () => number
+}
+
+const SWEEP_BATCH = 1000
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/
+
+function ident(option: string, v: unknown, allowEmpty: boolean): string {
+  if (typeof v !== 'string' || (!(allowEmpty && v === '') && !IDENT.test(v))) {
+    throw new ConfigError(option, 'must be letters, digits and underscores (at most 41), starting with a letter or underscore')
+  }
+  return v
+}
+
+function names(schema: string | undefined, prefix: string) {
+  const q = (n: string) => (schema ? `"${schema}"."${n}"` : `"${n}"`)
+  return { sessions: q(`${prefix}sessions`), tokens: q(`${prefix}remember_tokens`) }
+}
+
+/**
+ * The SQL that creates the store's schema, tables and indexes (idempotent: `IF NOT EXISTS`).
+ *
+ * @param options.schema - schema to create the tables in; unset: the `search_path`.
+ * @param options.tablePrefix - prefix of table and index names. @default 'doorman_'
+ * @returns the statements, separated by semicolons, for a migration.
+ * @example
+ * ```ts
+ * await pool.query(postgresSchema({ schema: 'auth' }))
+ * ```
+ */
+export function postgresSchema(options: { schema?: string; tablePrefix?: string } = {}): string {
+  const schema = options.schema === undefined ? undefined : ident('schema', options.schema, false)
+  const p = ident('tablePrefix', options.tablePrefix ?? 'doorman_', true)
+  const t = names(schema, p)
+  return `${schema ? `CREATE SCHEMA IF NOT EXISTS "${schema}";\n` : ''}CREATE TABLE IF NOT EXISTS ${t.sessions} (
+  id text PRIMARY KEY,
+  user_id text NOT NULL,
+  data text NOT NULL,
+  created_at double precision NOT NULL,
+  last_seen_at double precision NOT NULL,
+  expires_at double precision NOT NULL,
+  ip text,
+  user_agent text,
+  remember_selector text
+);
+CREATE INDEX IF NOT EXISTS "${p}sessions_user_id" ON ${t.sessions} (user_id);
+CREATE INDEX IF NOT EXISTS "${p}sessions_expires_at" ON ${t.sessions} (expires_at);
+CREATE TABLE IF NOT EXISTS ${t.tokens} (
+  selector text PRIMARY KEY,
+  user_id text NOT NULL,
+  validator_hash text NOT NULL,
+  previous_hash text,
+  rotated_at double precision,
+  created_at double precision NOT NULL,
+  expires_at double precision NOT NULL,
+  last_used_at double precision NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "${p}remember_tokens_user_id" ON ${t.tokens} (user_id);
+CREATE INDEX IF NOT EXISTS "${p}remember_tokens_expires_at" ON ${t.tokens} (expires_at);
+`
+}
+
+// A 31-bit FNV-1a of the namespace, so stores in different schemas do not wait for each other.
+function lockKey(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 1
+}
+
+function toQuery(options: PostgresStoreOptions): PgQuery {
+  if (typeof options.query === 'function') return options.query
+  const pool: any = options.pool
+  if (pool && typeof pool.unsafe === 'function') {
+    return async (text, values) => {
+      const rows = await pool.unsafe(text, values ?? [])
+      return { rows, rowCount: rows.count ?? rows.length }
+    }
+  }
+  if (pool && typeof pool.query === 'function') return (text, values) => pool.query(text, values)
+  throw new ConfigError('pool', 'is required: a pg Pool/Client, a postgres (porsager) sql instance, or a query function')
+}
+
+const SET_SESSION = 'user_id = $1, data = $2, created_at = $3, last_seen_at = $4, expires_at = $5, ip = $6, user_agent = $7, remember_selector = $8'
+
+/** A PostgreSQL-backed {@link SessionStore} and {@link RememberTokenStore}; create it with {@link postgresStore}. */
+export class PostgresStore implements SessionStore, RememberTokenStore {
+  readonly #query: PgQuery
+  readonly #sql: ReturnType<typeof statements>
+  readonly #ddl: string | null
+  readonly #sweepInterval: number
+  readonly #now: () => number
+  #ready = false
+  #preparing: Promise<void> | null = null
+  #lastSweep = 0
+
+  constructor(options: PostgresStoreOptions) {
+    if (!options || typeof options !== 'object') throw new ConfigError('pool', 'is required')
+    this.#query = toQuery(options)
+    const schema = options.schema === undefined ? undefined : ident('schema', options.schema, false)
+    const prefix = ident('tablePrefix', options.tablePrefix ?? 'doorman_', true)
+    this.#sql = statements(names(schema, prefix))
+    const ddl = postgresSchema({ schema, tablePrefix: prefix })
+    // One simple-protocol query runs as one transaction, so the lock covers every CREATE.
+    this.#ddl = options.createSchema === false ? null : `SELECT pg_advisory_xact_lock(${lockKey(`doorman:${schema ?? ''}:${prefix}`)});\n${ddl}`
+    const sweep = options.sweepInterval ?? 300
+    if (typeof sweep !== 'number' || !(sweep >= 0)) throw new ConfigError('sweepInterval', 'must be a number of seconds (0 turns sweeping off)')
+    this.#sweepInterval = sweep
+    this.#now = options.now ?? Date.now
+  }
+
+  // Schema once; a failure (server down at start-up) is retried by the next call, not cached.
+  #prepare(): Promise<void> {
+    return (this.#preparing ??= (this.#ddl ? this.#query(this.#ddl) : Promise.resolve()).then(
+      () => void (this.#ready = true),
+      (e) => {
+        this.#preparing = null
+        throw e
+      },
+    ))
+  }
+
+  async #q(text: string, values: unknown[]): Promise<PgResult> {
+    if (!this.#ready) await this.#prepare()
+    return this.#query(text, values)
+  }
+
+  #seconds(): number {
+    return Math.floor(this.#now() / 1000)
+  }
+
+  // Sweeps run beside the request, not in its path; a failed sweep is retried after the interval
+  // (a store that is down fails the next real query anyway).
+  #afterWrite(now: number): void {
+    if (this.#sweepInterval <= 0 || now - this.#lastSweep < this.#sweepInterval) return
+    this.#lastSweep = now
+    this.sweep().catch(() => {})
+  }
+
+  /** Delete expired sessions and tokens now (in batches of 1000 per table); returns how many went. */
+  async sweep(): Promise<number> {
+    const now = this.#seconds()
+    const a = (await this.#q(this.#sql.sweepSessions, [now])).rowCount ?? 0
+    const b = (await this.#q(this.#sql.sweepTokens, [now])).rowCount ?? 0
+    // A full batch means more are waiting: let the next write sweep again.
+    if (a >= SWEEP_BATCH || b >= SWEEP_BATCH) this.#lastSweep = 0
+    return a + b
+  }
+
+  async get(id: string): Promise<SessionRecord | null> {
+    const r = await this.#q(this.#sql.get, [id, this.#seconds()])
+    return r.rows.length ? sessionFromRow(r.rows[0] as SessionRow) : null
+  }
+
+  async create(id: string, record: SessionRecord, _ttl: number): Promise<void> {
+    await this.#q(this.#sql.create, [...sessionParams(record), id])
+    this.#afterWrite(this.#seconds())
+  }
+
+  async update(id: string, record: SessionRecord, _ttl: number): Promise<boolean> {
+    const now = this.#seconds()
+    const r = await this.#q(this.#sql.update, [...sessionParams(record), id, now])
+    this.#afterWrite(now)
+    return r.rowCount === 1
+  }
+
+  async touch(id: string, lastSeenAt: number, expiresAt: number, _ttl: number): Promise<boolean> {
+    const now = this.#seconds()
+    const r = await this.#q(this.#sql.touch, [lastSeenAt, expiresAt, id, now])
+    this.#afterWrite(now)
+    return r.rowCount === 1
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#q(this.#sql.destroy, [id])
+  }
+
+  async destroyUserSessions(userId: string, exceptId?: string | null): Promise<number> {
+    return (await this.#q(this.#sql.destroyUser, [userId, exceptId ?? null])).rowCount ?? 0
+  }
+
+  async listUserSessions(userId: string): Promise<StoredSession[]> {
+    const r = await this.#q(this.#sql.list, [userId, this.#seconds()])
+    return r.rows.map((row: SessionRow) => ({ id: row.id!, record: sessionFromRow(row) }))
+  }
+
+  async getToken(selector: string): Promise<RememberTokenRecord | null> {
+    const r = await this.#q(this.#sql.getToken, [selector, this.#seconds()])
+    return r.rows.length ? tokenFromRow(r.rows[0] as TokenRow) : null
+  }
+
+  async createToken(record: RememberTokenRecord, _ttl: number): Promise<void> {
+    await this.#q(this.#sql.createToken, tokenParams(record))
+    this.#afterWrite(this.#seconds())
+  }
+
+  async rotateToken(selector: string, expectedHash: string, newHash: string, now: number): Promise<boolean> {
+    const r = await this.#q(this.#sql.rotateToken, [newHash, now, selector, expectedHash, this.#seconds()])
+    return r.rowCount === 1
+  }
+
+  async deleteToken(selector: string): Promise<void> {
+    await this.#q(this.#sql.deleteToken, [selector])
+  }
+
+  async deleteUserTokens(userId: string, exceptSelector?: string | null): Promise<number> {
+    return (await this.#q(this.#sql.deleteUserTokens, [userId, exceptSelector ?? null])).rowCount ?? 0
+  }
+}
+
+function statements(t: { sessions: string; tokens: string }) {
+  const s = t.sessions
+  const k = t.tokens
+  const excluded = SESSION_COLS.split(', ').map((c) => `${c} = EXCLUDED.${c}`).join(', ')
+  const excludedToken = TOKEN_COLS.split(', ').slice(1).map((c) => `${c} = EXCLUDED.${c}`).join(', ')
+  return {
+    get: `SELECT ${SESSION_COLS} FROM ${s} WHERE id = $1 AND expires_at > $2`,
+    create: `INSERT INTO ${s} (${SESSION_COLS}, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET ${excluded}`,
+    update: `UPDATE ${s} SET ${SET_SESSION} WHERE id = $9 AND expires_at > $10`,
+    touch: `UPDATE ${s} SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND expires_at > $4`,
+    destroy: `DELETE FROM ${s} WHERE id = $1`,
+    destroyUser: `DELETE FROM ${s} WHERE user_id = $1 AND id IS DISTINCT FROM $2::text`,
+    list: `SELECT id, ${SESSION_COLS} FROM ${s} WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at, id`,
+    sweepSessions: `DELETE FROM ${s} WHERE id IN (SELECT id FROM ${s} WHERE expires_at <= $1 LIMIT ${SWEEP_BATCH}) AND expires_at <= $1`,
+    getToken: `SELECT ${TOKEN_COLS} FROM ${k} WHERE selector = $1 AND expires_at > $2`,
+    createToken: `INSERT INTO ${k} (${TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (selector) DO UPDATE SET ${excludedToken}`,
+    rotateToken:
+      `UPDATE ${k} SET previous_hash = validator_hash, validator_hash = $1, rotated_at = $2, last_used_at = $2 ` +
+      `WHERE selector = $3 AND validator_hash = $4 AND expires_at > $5`,
+    deleteToken: `DELETE FROM ${k} WHERE selector = $1`,
+    deleteUserTokens: `DELETE FROM ${k} WHERE user_id = $1 AND selector IS DISTINCT FROM $2::text`,
+    sweepTokens: `DELETE FROM ${k} WHERE selector IN (SELECT selector FROM ${k} WHERE expires_at <= $1 LIMIT ${SWEEP_BATCH}) AND expires_at <= $1`,
+  }
+}
+
+/**
+ * Create a PostgreSQL store over the app's pool (or query function).
+ *
+ * @param options - `pool` or `query`, and optionally `schema`, `tablePrefix`, `sweepInterval`, `createSchema`.
+ * @returns a store for `createLoginManager({ store })`; it also keeps per-device remember-me tokens.
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { postgresStore } from 'doorman/stores/postgres'
+ * const store = postgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
+ * ```
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(options)
+}
