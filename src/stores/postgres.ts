@@ -61,11 +61,14 @@ export interface PostgresStoreOptions {
 }
 
 const SWEEP_BATCH = 1000
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/
+// PostgreSQL names hold 63 bytes; a prefix leaves room for its longest suffix (`remember_tokens_expires_at`).
+const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,36}$/
 
 function ident(option: string, v: unknown, allowEmpty: boolean): string {
-  if (typeof v !== 'string' || (!(allowEmpty && v === '') && !IDENT.test(v))) {
-    throw new ConfigError(option, 'must be letters, digits and underscores (at most 41), starting with a letter or underscore')
+  const re = allowEmpty ? PREFIX : SCHEMA
+  if (typeof v !== 'string' || (!(allowEmpty && v === '') && !re.test(v))) {
+    throw new ConfigError(option, `must be letters, digits and underscores (at most ${allowEmpty ? 37 : 63}), starting with a letter or underscore`)
   }
   return v
 }

@@ -55,7 +55,7 @@ export interface SqliteStoreOptions {
 }
 
 const SWEEP_BATCH = 500
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,36}$/
 
 /**
  * The SQL that creates the store's tables and indexes (idempotent: `IF NOT EXISTS`).
@@ -99,7 +99,7 @@ CREATE INDEX IF NOT EXISTS ${p}remember_tokens_expires_at ON ${p}remember_tokens
 
 function checkPrefix(prefix: unknown): string {
   if (typeof prefix !== 'string' || (prefix !== '' && !IDENT.test(prefix))) {
-    throw new ConfigError('tablePrefix', 'must be letters, digits and underscores, starting with a letter or underscore')
+    throw new ConfigError('tablePrefix', 'must be letters, digits and underscores (at most 37), starting with a letter or underscore')
   }
   return prefix
 }
