@@ -1,6 +1,6 @@
 // doorman/throttle: the policy on a fake clock, address normalisation, and every engine through
 // the ThrottleStore conformance suite (Redis and PostgreSQL skip locally when absent, run in CI).
-import { describe, it, after } from 'node:test'
+import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
 import pg from 'pg'
@@ -99,10 +99,11 @@ describe('throttle policy (memory store, fake clock)', () => {
     let victimAtCafe = 0
     let cafeWaits: number[] = []
     let next = clock.t
-    // Three hours of an attack from a /24 (256 addresses) and a /48 of IPv6 (many /64s), a try a second.
+    // Three hours of an attack from a /24 (256 addresses) and a /48 of IPv6 (many /64s), a try
+    // every three seconds (the victim's side is checked every second).
     for (let s = 0; s < 3 * 3600; s++) {
       const ip = s % 2 ? `203.0.113.${s % 256}` : `2001:db8:bad:${(s % 5000).toString(16)}::1`
-      await wrong(throttle, 'alice', ip)
+      if (s % 3 === 0) await wrong(throttle, 'alice', ip)
       if (s % 600 === 0) {
         // At home, every ten minutes: always let through, typos included.
         const v = await throttle.check({ username: 'alice', ip: home })
@@ -117,7 +118,8 @@ describe('throttle policy (memory store, fake clock)', () => {
           victimAtCafe++
           await throttle.failure({ username: 'alice', ip: cafe })
         } else {
-          assert.equal(v.reason, 'account')
+          // The account's backoff, or the victim's own five quick typos (the pair limit).
+          assert.ok(v.reason === 'account' || v.reason === 'account-address', v.reason)
           cafeWaits.push(v.retryAfter)
           next = clock.t + v.retryAfter
         }
@@ -125,7 +127,7 @@ describe('throttle policy (memory store, fake clock)', () => {
       clock.t += 1
     }
     assert.ok(Math.max(...cafeWaits) <= DEFAULT_THROTTLE_POLICY.perAccount.maxDelay, `waits ${Math.max(...cafeWaits)}`)
-    assert.ok(victimAtCafe >= 3 * 4 - 1, `the new network got ${victimAtCafe} tries in 3 hours`)
+    assert.ok(victimAtCafe >= 3 * 4, `the new network got ${victimAtCafe} tries in 3 hours`)
     assert.ok(victimAtHome >= 18)
   })
 
@@ -175,7 +177,7 @@ describe('throttle policy (memory store, fake clock)', () => {
   })
 
   it('account backoff grows exponentially and is capped', async () => {
-    const { throttle, clock } = setup({ perAccountAddress: { limit: 1000 }, perAccount: { window: '1d' } })
+    const { throttle, clock } = setup({ perAccountAddress: { limit: 1000 } })
     const waits: number[] = []
     for (let i = 0; i < 20; i++) {
       let v = await throttle.check({ username: 'dave', ip: '192.0.2.1' })
@@ -188,7 +190,7 @@ describe('throttle policy (memory store, fake clock)', () => {
       await throttle.failure({ username: 'dave', ip: '192.0.2.1' })
     }
     assert.deepEqual(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900])
-    // The account's window (a day here) ends: its count starts again.
+    // The account's window (a day) ends: its count starts again.
     clock.t += 86400
     assert.equal((await throttle.check({ username: 'dave', ip: '192.0.2.1' })).allowed, true)
   })
@@ -322,7 +324,12 @@ const redisPrefix = `${NS}:throttle:`
 describe('redis throttle stores', { skip: redisSkip }, () => {
   const nodeRedis = redisSkip ? null : createClient({ url: redisUrl() })
   const ioredis = redisSkip ? null : new IoRedis(redisUrl()!, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  const ready = redisSkip ? null : Promise.all([nodeRedis!.connect(), ioredis!.connect()])
+  // Connect when this suite starts, not when the file loads: the policy tests above keep the
+  // event loop busy long enough for a connect timeout to fire first.
+  let ready: Promise<unknown> | null = null
+  before(() => {
+    ready = Promise.all([nodeRedis!.connect(), ioredis!.connect()])
+  })
   after(async () => {
     if (!nodeRedis) return
     await ready
@@ -352,7 +359,10 @@ const pgSkip = serviceSkip('postgres')
 
 describe('postgres throttle store', { skip: pgSkip }, () => {
   const pool = pgSkip ? null : new pg.Pool({ connectionString: databaseUrl(), max: 8 })
-  const ready = pgSkip ? null : pool!.query(`CREATE SCHEMA IF NOT EXISTS ${NS}`)
+  let ready: Promise<unknown> | null = null
+  before(() => {
+    ready = pool!.query(`CREATE SCHEMA IF NOT EXISTS ${NS}`)
+  })
   after(async () => {
     if (!pool) return
     await pool.query(`DROP SCHEMA IF EXISTS ${NS} CASCADE`)

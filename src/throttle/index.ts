@@ -48,7 +48,7 @@ export interface LoginThrottleOptions {
    * the account waits `baseDelay · 2^k` (at most `maxDelay`) after its own last failure. With
    * `untrustedLimit`, untrusted clients are also refused outright past that many failures (off:
    * it lets an attacker lock out the victim's new devices).
-   * @default { freeAttempts: 5, window: '1h', baseDelay: 1, maxDelay: '15m', untrustedLimit: null }
+   * @default { freeAttempts: 5, window: '1d', baseDelay: 1, maxDelay: '15m', untrustedLimit: null }
    */
   perAccount?: { freeAttempts?: number; window?: Duration; baseDelay?: Duration; maxDelay?: Duration; untrustedLimit?: number | null }
   /** How long a network stays trusted for an account after a successful login there (no account backoff); false: never. @default '30d' */
@@ -67,7 +67,7 @@ export interface LoginThrottleOptions {
 export const DEFAULT_THROTTLE_POLICY = {
   perAddress: { limit: 100, window: 900 },
   perAccountAddress: { limit: 5, window: 900 },
-  perAccount: { freeAttempts: 5, window: 3600, baseDelay: 1, maxDelay: 900, untrustedLimit: null as number | null },
+  perAccount: { freeAttempts: 5, window: 86400, baseDelay: 1, maxDelay: 900, untrustedLimit: null as number | null },
   trustDuration: 30 * 86400,
   ipv6Prefix: 64,
 } as const
