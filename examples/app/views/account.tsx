@@ -50,9 +50,14 @@ export const AccountPage: FC<{
           <div class="secret-box">
             <code data-testid="new-token">{created.token}</code>
           </div>
-          <pre class="small">
-            curl -H "Authorization: Bearer {created.token}" {page.origin}/api/me
-          </pre>
+          <p class="small">Try it:</p>
+          <div class="secret-box">
+            <pre>
+              <code>
+                curl -H "Authorization: Bearer {created.token}" \{'\n'}     {page.origin}/api/me
+              </code>
+            </pre>
+          </div>
         </div>
       )}
       {tokens.length > 0 && (
@@ -115,7 +120,7 @@ export const PasswordPage: FC<{ page: PageContext; errors?: { current_password?:
   page,
   errors = {},
 }) => (
-  <Layout page={page} title="Change password">
+  <Layout page={page} title="Change password" narrow>
     <div class="narrow">
       <div class="page-head">
         <h1>Change password</h1>

@@ -25,7 +25,7 @@ export const LoginPage: FC<{
   error?: string
   demo?: { username: string; password: string } | null
 }> = ({ page, next, username, remember, error, demo }) => (
-  <Layout page={page} title="Sign in">
+  <Layout page={page} title="Sign in" narrow>
     <div class="narrow">
       <div class="page-head">
         <h1>Sign in</h1>
@@ -73,7 +73,7 @@ export const RegisterPage: FC<{ page: PageContext; username?: string; errors?: {
   username,
   errors = {},
 }) => (
-  <Layout page={page} title="Create an account">
+  <Layout page={page} title="Create an account" narrow>
     <div class="narrow">
       <div class="page-head">
         <h1>Create an account</h1>
@@ -113,7 +113,7 @@ export const RegisterPage: FC<{ page: PageContext; username?: string; errors?: {
 
 /** "Confirm it's you": a password prompt that makes the login fresh again. */
 export const ReauthPage: FC<{ page: PageContext; next?: string; error?: string }> = ({ page, next, error }) => (
-  <Layout page={page} title="Confirm it’s you">
+  <Layout page={page} title="Confirm it’s you" narrow>
     <div class="narrow">
       <div class="page-head">
         <h1>Confirm it’s you</h1>

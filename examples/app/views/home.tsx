@@ -1,8 +1,11 @@
 /**
  * @module examples/app/views/home: the home page, for visitors and for signed-in users.
  */
-import type { FC } from 'hono/jsx'
+import type { Child, FC } from 'hono/jsx'
 import { Layout, type PageContext } from './layout.tsx'
+
+/** Demo credentials shown to visitors, when the demo user exists. */
+type Demo = { username: string; password: string }
 
 /** What the home page shows about the signed-in user's session. */
 export interface SessionFacts {
@@ -14,7 +17,7 @@ export interface SessionFacts {
   devices: number
 }
 
-const Welcome: FC<{ page: PageContext }> = ({ page }) => (
+const Welcome: FC<{ demo: Demo | null }> = ({ demo }) => (
   <>
     <section class="hero">
       <h1>Sign-in that just works</h1>
@@ -45,8 +48,22 @@ const Welcome: FC<{ page: PageContext }> = ({ page }) => (
         <p class="muted">Changing your password asks for it again when your login was restored from a cookie.</p>
       </div>
     </div>
-    {page.flashes.length === 0 && <p class="muted small center">You are not signed in.</p>}
+    {demo && (
+      <p class="muted center" data-testid="demo-hint">
+        Just looking? Sign in as <code>{demo.username}</code> with the password <code>{demo.password}</code>.
+      </p>
+    )}
   </>
+)
+
+const Stat: FC<{ label: string; children: Child; note?: string; testid?: string }> = ({ label, children, note, testid }) => (
+  <div class="stat">
+    <div class="stat-label">{label}</div>
+    <div class="stat-value" data-testid={testid}>
+      {children}
+    </div>
+    {note && <div class="stat-note">{note}</div>}
+  </div>
 )
 
 const Dashboard: FC<{ page: PageContext; user: NonNullable<PageContext['user']>; facts: SessionFacts }> = ({ page, user, facts }) => (
@@ -55,61 +72,54 @@ const Dashboard: FC<{ page: PageContext; user: NonNullable<PageContext['user']>;
       <h1>Hello, {user.username}</h1>
       <p>You are signed in. Here is what doorman knows about this visit.</p>
     </div>
-    <div class="grid">
-      <div class="card">
-        <h2>This session</h2>
-        <dl class="facts">
-          <dt>Signed in as</dt>
-          <dd data-testid="home-user">{user.username}</dd>
-          <dt>Login</dt>
-          <dd>
-            {facts.fresh ? (
-              <span class="badge badge-green">Fresh</span>
-            ) : (
-              <span class="badge badge-grey">Restored</span>
-            )}{' '}
-            <span class="muted small">{facts.fresh ? 'you entered your password' : 'from your remember-me cookie'}</span>
-          </dd>
-          <dt>Remember me</dt>
-          <dd data-testid="home-remembered">{facts.remembered ? 'On for this device' : 'Off'}</dd>
-          <dt>Devices</dt>
-          <dd>
-            <a href="/account/sessions">
-              {facts.devices} signed in
-            </a>
-          </dd>
-        </dl>
+    <section class="card" aria-labelledby="session-title">
+      <h2 id="session-title">This session</h2>
+      <div class="stats">
+        <Stat label="Signed in as" testid="home-user">
+          {user.username}
+        </Stat>
+        <Stat label="Login" note={facts.fresh ? 'you entered your password' : 'from your remember-me cookie'}>
+          {facts.fresh ? <span class="badge badge-green">Fresh</span> : <span class="badge badge-grey">Restored</span>}
+        </Stat>
+        <Stat label="Remember me" testid="home-remembered" note={facts.remembered ? 'this device stays signed in after a restart' : 'signed out when the browser closes'}>
+          {facts.remembered ? 'On' : 'Off'}
+        </Stat>
+        <Stat label="Devices" note="with a session on this account">
+          <a href="/account/sessions">{facts.devices} signed in</a>
+        </Stat>
       </div>
-      <div class="card">
+    </section>
+    <div class="grid grid-2">
+      <section class="card">
         <h2>Your account</h2>
         <ul class="links">
           <li>
             <a href="/account">Profile and API tokens</a>
           </li>
           <li>
-            <a href="/account/password">Change your password</a> (asks for it again unless your login is fresh)
+            <a href="/account/password">Change your password</a>: asks for it again unless your login is fresh
           </li>
           <li>
             <a href="/account/sessions">Devices</a>: sign out a lost phone
           </li>
         </ul>
-      </div>
-      <div class="card">
+      </section>
+      <section class="card">
         <h2>Call the API</h2>
         <p class="muted small">Create a token on your account page, then:</p>
         <div class="secret-box">
           <pre>
-            <code>curl -H "Authorization: Bearer dm_…" \{'\n'}  {page.origin}/api/me</code>
+            <code>curl -H "Authorization: Bearer dm_…" \{'\n'}     {page.origin}/api/me</code>
           </pre>
         </div>
-      </div>
+      </section>
     </div>
   </>
 )
 
 /** The home page. */
-export const HomePage: FC<{ page: PageContext; facts: SessionFacts | null }> = ({ page, facts }) => (
+export const HomePage: FC<{ page: PageContext; facts: SessionFacts | null; demo?: Demo | null }> = ({ page, facts, demo }) => (
   <Layout page={page} title={page.user ? 'Home' : 'Welcome'}>
-    {page.user && facts ? <Dashboard page={page} user={page.user} facts={facts} /> : <Welcome page={page} />}
+    {page.user && facts ? <Dashboard page={page} user={page.user} facts={facts} /> : <Welcome demo={demo ?? null} />}
   </Layout>
 )

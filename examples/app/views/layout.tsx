@@ -21,7 +21,7 @@ export interface PageContext {
 }
 
 /** The hidden CSRF field every form carries. */
-export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />
+export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="csrf_token" value={token} />
 
 const DoorIcon = () => (
   <svg width="22" height="22" viewBox="0 0 24 24" fill="none" aria-hidden="true">
@@ -52,8 +52,8 @@ export const Flashes: FC<{ flashes: [string, string][] }> = ({ flashes }) =>
     </ul>
   ) : null
 
-/** The page frame. */
-export const Layout: FC<{ page: PageContext; title: string; children: Child }> = ({ page, title, children }) => {
+/** The page frame; `narrow` for single-form pages (sign-in, password), flashes included. */
+export const Layout: FC<{ page: PageContext; title: string; narrow?: boolean; children: Child }> = ({ page, title, narrow, children }) => {
   const { user, path } = page
   return (
     <html lang="en">
@@ -115,7 +115,7 @@ export const Layout: FC<{ page: PageContext; title: string; children: Child }> =
             </div>
           </nav>
         </header>
-        <main id="main">
+        <main id="main" class={narrow ? 'main-narrow' : undefined}>
           <Flashes flashes={page.flashes} />
           {children}
         </main>

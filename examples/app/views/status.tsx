@@ -6,7 +6,7 @@ import { Layout, type PageContext } from './layout.tsx'
 
 /** A full page for an HTTP status, with a way back. */
 export const StatusPage: FC<{ page: PageContext; status: number; title: string; children?: Child }> = ({ page, status, title, children }) => (
-  <Layout page={page} title={title}>
+  <Layout page={page} title={title} narrow>
     <div class="status-page narrow">
       <p class="status-code">{status}</p>
       <h1>{title}</h1>
