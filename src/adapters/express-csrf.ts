@@ -43,6 +43,6 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
       const body: unknown = req.body
       if (body === undefined) throw new CsrfError('token-missing', NO_BODY)
       return body && typeof body === 'object' && Object.hasOwn(body, o.tokenField) ? (body as Record<string, unknown>)[o.tokenField] : undefined
-    }).then((denied) => (denied ? send(res, denied) : next()), next)
+    }).then((denied) => (denied ? send(res, denied).catch(next) : next()), next)
   }
 }
