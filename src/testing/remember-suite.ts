@@ -34,6 +34,7 @@ function token(userId: string, over: Partial<RememberTokenRecord> = {}): Remembe
     createdAt: now,
     expiresAt: now + 30 * 24 * 3600,
     lastUsedAt: now,
+    epoch: randomToken(16),
     ...over,
   }
 }
@@ -63,12 +64,12 @@ export function testRememberTokenStore(
       assert.equal(await s.getToken(randomToken(16)), null)
     })
 
-    it('round-trips a series exactly (create, then get)', async () => {
+    it('round-trips a series exactly (create, then get), the epoch tag included', async () => {
       const s = await makeStore()
       const t = token('佐藤 ✓')
       await s.createToken(t, ttlOf(t))
       assert.deepEqual(await s.getToken(t.selector), t)
-      const rotated = token('u1', { previousHash: hash(), rotatedAt: t.createdAt + 5, lastUsedAt: t.createdAt + 5 })
+      const rotated = token('u1', { previousHash: hash(), rotatedAt: t.createdAt + 5, lastUsedAt: t.createdAt + 5, epoch: null })
       await s.createToken(rotated, ttlOf(rotated))
       assert.deepEqual(await s.getToken(rotated.selector), rotated)
     })
@@ -115,6 +116,7 @@ export function testRememberTokenStore(
       assert.equal(got.previousHash, next)
       assert.equal(got.expiresAt, t.expiresAt)
       assert.equal(got.createdAt, t.createdAt)
+      assert.equal(got.epoch, t.epoch)
     })
 
     it('concurrent rotations from the same validator: exactly one wins', async () => {

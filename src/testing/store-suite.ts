@@ -161,6 +161,42 @@ export function testStore(name: string, makeStore: () => Promise<SessionStore> |
       assert.deepEqual((await s.listUserSessions('u1')).filter((x) => x.id === k), [])
     })
 
+    it('a session kept alive by touch stays listed and revocable with its user', async () => {
+      const s = await makeStore()
+      const now = Math.floor(Date.now() / 1000)
+      const user = `u-${randomToken(6)}`
+      const k = id()
+      // Created to expire in 2 s, then kept alive: whatever indexes the store keeps must follow.
+      await s.create(k, record(user, { expiresAt: now + 2 }), 2)
+      assert.equal(await s.touch(k, now + 1, now + 3600, 3600), true)
+      await new Promise((r) => setTimeout(r, 2200))
+      assert.deepEqual((await s.listUserSessions(user)).map((x) => x.id), [k])
+      assert.equal(await s.destroyUserSessions(user), 1)
+      assert.equal(await s.get(k), null)
+    })
+
+    it('destroySessionsBySelector (optional) ends exactly the sessions of that remember series', async (t) => {
+      const s = await makeStore()
+      if (typeof s.destroySessionsBySelector !== 'function') return t.skip('the store does not implement it')
+      const user = `u-${randomToken(6)}`
+      const [sel, other] = [randomToken(16), randomToken(16)]
+      const [a, b, c, d] = [id(), id(), id(), id()]
+      await s.create(a, record(user, { rememberSelector: sel }), 3600)
+      await s.create(b, record(user, { rememberSelector: other }), 3600)
+      await s.create(c, record(user), 3600)
+      await s.create(d, record(user), 3600)
+      // A session linked to the series later, by an update.
+      assert.equal(await s.update(d, record(user, { rememberSelector: sel }), 3600), true)
+      assert.equal(await s.destroySessionsBySelector(sel), 2)
+      assert.equal(await s.get(a), null)
+      assert.equal(await s.get(d), null)
+      assert.notEqual(await s.get(b), null)
+      assert.notEqual(await s.get(c), null)
+      assert.equal(await s.destroySessionsBySelector(sel), 0)
+      assert.equal(await s.destroySessionsBySelector(randomToken(16)), 0)
+      assert.deepEqual((await s.listUserSessions(user)).map((x) => x.id).sort(), [b, c].sort())
+    })
+
     it('keeps many sessions apart', async () => {
       const s = await makeStore()
       const keys = Array.from({ length: 50 }, id)
