@@ -78,6 +78,31 @@ describe('postgres store: schema, sweeping, queries, errors', { skip }, () => {
     assert.match(seen[0], /^SELECT .* WHERE id = \$1 AND expires_at > \$2$/)
   })
 
+  it('runs no DDL (no table locks) when the schema is already complete', async () => {
+    await postgresStore({ pool: getPool(), schema, tablePrefix: 'done_' }).get('x')
+    const seen: string[] = []
+    const query: PgQuery = (text, values) => {
+      seen.push(text)
+      return getPool().query(text, values as any[])
+    }
+    await postgresStore({ query, schema, tablePrefix: 'done_' }).get('x')
+    assert.equal(seen.length, 2)
+    assert.match(seen[0], /^SELECT to_regclass/)
+    assert.ok(!seen.some((t) => /CREATE|ALTER/.test(t)))
+  })
+
+  it('adds the epoch column to remember-token tables made before it existed', async () => {
+    await q(postgresSchema({ schema, tablePrefix: 'old_' }).replace(',\n  epoch text', '').replace(/ALTER TABLE[^;]*;/, ''))
+    const cols = async () => (await q(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'old_remember_tokens'`, [schema])).rows.map((r) => r.column_name)
+    assert.ok(!(await cols()).includes('epoch'))
+    const store = postgresStore({ pool: getPool(), schema, tablePrefix: 'old_' })
+    const now = Math.floor(Date.now() / 1000)
+    const t = { selector: 's', validatorHash: 'h', previousHash: null, rotatedAt: null, userId: 'u', createdAt: now, expiresAt: now + 60, lastUsedAt: now, epoch: 'tag' }
+    await store.createToken(t, 60)
+    assert.deepEqual(await store.getToken('s'), t)
+    assert.ok((await cols()).includes('epoch'))
+  })
+
   it('retries schema creation after a failure instead of caching it', async () => {
     let fail = true
     const query: PgQuery = (text, values) => {

@@ -40,6 +40,17 @@ describe('sqlite store: schema, sweeping, errors', () => {
     await assert.rejects(sqliteStore({ db: new Database(':memory:'), createSchema: false }).get('k'), /no such table/)
   })
 
+  it('adds the epoch column to remember-token tables made before it existed', async () => {
+    const db = new Database(':memory:')
+    db.exec(sqliteSchema('old_').replace(',\n  epoch TEXT', ''))
+    assert.ok(!(db.prepare(`PRAGMA table_info(old_remember_tokens)`).all() as { name: string }[]).some((c) => c.name === 'epoch'))
+    const store = sqliteStore({ db, tablePrefix: 'old_' })
+    const now = Math.floor(Date.now() / 1000)
+    const t = { selector: 's', validatorHash: 'h', previousHash: null, rotatedAt: null, userId: 'u', createdAt: now, expiresAt: now + 60, lastUsedAt: now, epoch: 'tag' }
+    await store.createToken(t, 60)
+    assert.deepEqual(await store.getToken('s'), t)
+  })
+
   it('keeps stores with different prefixes in one database apart', async () => {
     const db = new Database(':memory:')
     const a = sqliteStore({ db, tablePrefix: 'a_' })

@@ -106,6 +106,7 @@ export function postgresSchema(options: { schema?: string; tablePrefix?: string 
 );
 CREATE INDEX IF NOT EXISTS "${p}sessions_user_id" ON ${t.sessions} (user_id);
 CREATE INDEX IF NOT EXISTS "${p}sessions_expires_at" ON ${t.sessions} (expires_at);
+CREATE INDEX IF NOT EXISTS "${p}sessions_remember_selector" ON ${t.sessions} (remember_selector);
 CREATE TABLE IF NOT EXISTS ${t.tokens} (
   selector text PRIMARY KEY,
   user_id text NOT NULL,
@@ -114,8 +115,10 @@ CREATE TABLE IF NOT EXISTS ${t.tokens} (
   rotated_at double precision,
   created_at double precision NOT NULL,
   expires_at double precision NOT NULL,
-  last_used_at double precision NOT NULL
+  last_used_at double precision NOT NULL,
+  epoch text
 );
+ALTER TABLE ${t.tokens} ADD COLUMN IF NOT EXISTS epoch text;
 CREATE INDEX IF NOT EXISTS "${p}remember_tokens_user_id" ON ${t.tokens} (user_id);
 CREATE INDEX IF NOT EXISTS "${p}remember_tokens_expires_at" ON ${t.tokens} (expires_at);
 `
@@ -148,6 +151,7 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
   readonly #query: PgQuery
   readonly #sql: ReturnType<typeof statements>
   readonly #ddl: string | null
+  readonly #check: [string, string, string]
   readonly #sweepInterval: number
   readonly #now: () => number
   #ready = false
@@ -159,7 +163,9 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
     this.#query = toQuery(options)
     const schema = options.schema === undefined ? undefined : ident('schema', options.schema, false)
     const prefix = ident('tablePrefix', options.tablePrefix ?? 'doorman_', true)
-    this.#sql = statements(names(schema, prefix))
+    const t = names(schema, prefix)
+    this.#sql = statements(t)
+    this.#check = [t.sessions, t.tokens, schema ? `"${schema}"."${prefix}sessions_remember_selector"` : `"${prefix}sessions_remember_selector"`]
     const ddl = postgresSchema({ schema, tablePrefix: prefix })
     // One simple-protocol query runs as one transaction, so the lock covers every CREATE.
     this.#ddl = options.createSchema === false ? null : `SELECT pg_advisory_xact_lock(${lockKey(`doorman:${schema ?? ''}:${prefix}`)});\n${ddl}`
@@ -171,13 +177,26 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
 
   // Schema once; a failure (server down at start-up) is retried by the next call, not cached.
   #prepare(): Promise<void> {
-    return (this.#preparing ??= (this.#ddl ? this.#query(this.#ddl) : Promise.resolve()).then(
+    return (this.#preparing ??= this.#createSchema().then(
       () => void (this.#ready = true),
       (e) => {
         this.#preparing = null
         throw e
       },
     ))
+  }
+
+  // The DDL takes table locks even when it has nothing to do (CREATE INDEX IF NOT EXISTS, ALTER
+  // TABLE), which would stall writers at every app start; a catalogue check first skips it.
+  async #createSchema(): Promise<void> {
+    if (!this.#ddl) return
+    const [sessions, tokens, newest] = this.#check
+    const r = await this.#query(
+      `SELECT to_regclass($1) IS NOT NULL AND to_regclass($3) IS NOT NULL AND EXISTS ` +
+        `(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($2) AND attname = 'epoch' AND NOT attisdropped) AS ok`,
+      [sessions, tokens, newest],
+    )
+    if (r.rows[0]?.ok !== true) await this.#query(this.#ddl)
   }
 
   async #q(text: string, values: unknown[]): Promise<PgResult> {
@@ -244,6 +263,10 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
     return r.rows.map((row: SessionRow) => ({ id: row.id!, record: sessionFromRow(row) }))
   }
 
+  async destroySessionsBySelector(selector: string): Promise<number> {
+    return (await this.#q(this.#sql.destroyBySelector, [selector])).rowCount ?? 0
+  }
+
   async getToken(selector: string): Promise<RememberTokenRecord | null> {
     const r = await this.#q(this.#sql.getToken, [selector, this.#seconds()])
     return r.rows.length ? tokenFromRow(r.rows[0] as TokenRow) : null
@@ -280,10 +303,11 @@ function statements(t: { sessions: string; tokens: string }) {
     touch: `UPDATE ${s} SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND expires_at > $4`,
     destroy: `DELETE FROM ${s} WHERE id = $1`,
     destroyUser: `DELETE FROM ${s} WHERE user_id = $1 AND id IS DISTINCT FROM $2::text`,
+    destroyBySelector: `DELETE FROM ${s} WHERE remember_selector = $1`,
     list: `SELECT id, ${SESSION_COLS} FROM ${s} WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at, id`,
     sweepSessions: `DELETE FROM ${s} WHERE id IN (SELECT id FROM ${s} WHERE expires_at <= $1 LIMIT ${SWEEP_BATCH}) AND expires_at <= $1`,
     getToken: `SELECT ${TOKEN_COLS} FROM ${k} WHERE selector = $1 AND expires_at > $2`,
-    createToken: `INSERT INTO ${k} (${TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (selector) DO UPDATE SET ${excludedToken}`,
+    createToken: `INSERT INTO ${k} (${TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (selector) DO UPDATE SET ${excludedToken}`,
     rotateToken:
       `UPDATE ${k} SET previous_hash = validator_hash, validator_hash = $1, rotated_at = $2, last_used_at = $2 ` +
       `WHERE selector = $3 AND validator_hash = $4 AND expires_at > $5`,

@@ -15,6 +15,7 @@
  * | `<p>t:<selector>`        | hash   | one remember-me series; TTL = its absolute expiry         |
  * | `<p>{u:<userId>}:s`      | zset   | the user's session ids, scored by expiry (ms)             |
  * | `<p>{u:<userId>}:t`      | zset   | the user's remember selectors, scored by expiry (ms)      |
+ * | `<p>r:<selector>`        | zset   | session ids linked to that remember series (same scoring) |
  *
  * Every script touches exactly one key, so the store works on Redis Cluster as is; a user's two
  * index keys share the `{u:<userId>}` hash tag (one slot) so a future script may touch both. Index
@@ -81,19 +82,21 @@ interface Script {
 
 const script = (src: string): Script => ({ src })
 
-// Refresh activity without a JSON parser: records are written with lastSeenAt and expiresAt first,
-// so the script swaps that prefix. GET-then-SET inside one script cannot revive a deleted key.
+// Refresh activity without a JSON codec (Lua's cjson turns [] into {} and rounds big numbers):
+// records are written with lastSeenAt and expiresAt first, so the script swaps that prefix.
+// GET-then-SET inside one script cannot revive a deleted key. It returns the old value, whose
+// userId and rememberSelector name the index entries to move along.
 const TOUCH = script(`local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 local _, e = string.find(v, '^{"lastSeenAt":[^,]*,"expiresAt":[^,]*,')
 if not e then return redis.error_reply('doorman: unexpected session record format') end
 redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, e + 1), 'PX', ARGV[2])
-return 1`)
+return v`)
 
-// Add (or, with XX, only refresh) one index entry, drop expired entries, and let the index key
-// expire with its last entry.
-const INDEX = script(`if ARGV[4] == 'add' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-else redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1]) end
+// Add or refresh one index entry, drop expired entries, and let the index key expire with its
+// last entry. Always a plain ZADD: an entry left behind by a racing write is harmless (readers
+// drop entries whose record is gone), a live record missing from its index is not.
+const INDEX = script(`redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
@@ -111,7 +114,7 @@ if tonumber(f[2]) <= tonumber(ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[1], 'validatorHash', ARGV[2], 'previousHash', ARGV[1], 'rotatedAt', ARGV[3], 'lastUsedAt', ARGV[3])
 return 1`)
 
-const TOKEN_FIELDS = ['userId', 'validatorHash', 'previousHash', 'rotatedAt', 'createdAt', 'expiresAt', 'lastUsedAt'] as const
+const TOKEN_FIELDS = ['userId', 'validatorHash', 'previousHash', 'rotatedAt', 'createdAt', 'expiresAt', 'lastUsedAt', 'epoch'] as const
 
 async function sha1(text: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
@@ -149,6 +152,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
   #sessionKey = (id: string) => `${this.#prefix}s:${id}`
   #tokenKey = (selector: string) => `${this.#prefix}t:${selector}`
   #userKey = (userId: string, kind: 's' | 't') => `${this.#prefix}{u:${userId}}:${kind}`
+  #selectorKey = (selector: string) => `${this.#prefix}r:${selector}`
 
   // Milliseconds to keep a record: its TTL, but never past its own expiry (at least 1 ms, which
   // Redis requires; get() also checks expiresAt).
@@ -167,8 +171,14 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     }
   }
 
-  #index(userKey: string, member: string, expiresMs: number, nowMs: number, mode: 'add' | 'refresh'): Promise<unknown> {
-    return this.#run(INDEX, userKey, [member, String(expiresMs), String(nowMs), mode])
+  #index(indexKey: string, member: string, expiresMs: number, nowMs: number): Promise<unknown> {
+    return this.#run(INDEX, indexKey, [member, String(expiresMs), String(nowMs)])
+  }
+
+  // The user's index, and the remember series' index when the session is linked to one.
+  #indexSession(id: string, userId: string, selector: string | null | undefined, expiresMs: number, nowMs: number): Promise<unknown> {
+    const user = this.#index(this.#userKey(userId, 's'), id, expiresMs, nowMs)
+    return selector ? Promise.all([user, this.#index(this.#selectorKey(selector), id, expiresMs, nowMs)]) : user
   }
 
   async get(id: string): Promise<SessionRecord | null> {
@@ -196,7 +206,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     // Record first, then index: an index entry always points at a record that was written, so
     // readers that drop dangling entries never drop a session that is about to exist.
     await this.#exec(key, ['SET', key, encodeSession(record), 'PX', String(px)])
-    await this.#index(this.#userKey(record.userId, 's'), id, nowMs + px, nowMs, 'add')
+    await this.#indexSession(id, record.userId, record.rememberSelector, nowMs + px, nowMs)
   }
 
   async update(id: string, record: SessionRecord, ttl: number): Promise<boolean> {
@@ -205,7 +215,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     const key = this.#sessionKey(id)
     const [set] = await Promise.all([
       this.#exec(key, ['SET', key, encodeSession(record), 'XX', 'PX', String(px)]),
-      this.#index(this.#userKey(record.userId, 's'), id, nowMs + px, nowMs, 'refresh'),
+      this.#indexSession(id, record.userId, record.rememberSelector, nowMs + px, nowMs),
     ])
     return set != null
   }
@@ -215,7 +225,12 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     const px = this.#px(ttl, expiresAt, nowMs)
     const key = this.#sessionKey(id)
     const head = `{"lastSeenAt":${JSON.stringify(lastSeenAt)},"expiresAt":${JSON.stringify(expiresAt)},`
-    return Number(await this.#run(TOUCH, key, [head, String(px)])) === 1
+    const old = await this.#run(TOUCH, key, [head, String(px)])
+    if (typeof old !== 'string') return false
+    // The indexes must live as long as the session they list, or "log out everywhere" misses it.
+    const r = JSON.parse(old)
+    await this.#indexSession(id, r.userId, r.rememberSelector, nowMs + px, nowMs)
+    return true
   }
 
   async destroy(id: string): Promise<void> {
@@ -238,6 +253,18 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     return out.sort((a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : 1))
   }
 
+  async destroySessionsBySelector(selector: string): Promise<number> {
+    const indexKey = this.#selectorKey(selector)
+    const ids = (await this.#exec(indexKey, ['ZRANGE', indexKey, '0', '-1'])) as string[]
+    if (!ids.length) return 0
+    const records = await Promise.all(ids.map((id) => this.get(id)))
+    // Only sessions still linked to this series (an update may have linked one elsewhere since).
+    const linked = ids.filter((_, i) => records[i]?.rememberSelector === selector)
+    const gone = await Promise.all(linked.map((id) => this.#exec(this.#sessionKey(id), ['DEL', this.#sessionKey(id)])))
+    await this.#exec(indexKey, ['ZREM', indexKey, ...ids])
+    return gone.reduce<number>((n, x) => n + Number(x), 0)
+  }
+
   // Delete every indexed record but one, one key per command (the records live in many slots).
   async #deleteAll(userKey: string, keyOf: (m: string) => string, except?: string | null): Promise<number> {
     const members = ((await this.#exec(userKey, ['ZRANGE', userKey, '0', '-1'])) as string[]).filter((m) => m !== except)
@@ -250,7 +277,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
   async getToken(selector: string): Promise<RememberTokenRecord | null> {
     const key = this.#tokenKey(selector)
     const f = (await this.#exec(key, ['HMGET', key, ...TOKEN_FIELDS])) as (string | null)[]
-    const [userId, validatorHash, previousHash, rotatedAt, createdAt, expiresAt, lastUsedAt] = f
+    const [userId, validatorHash, previousHash, rotatedAt, createdAt, expiresAt, lastUsedAt, epoch] = f
     if (userId == null || validatorHash == null || !(Number(expiresAt) > this.#now() / 1000)) return null
     return {
       selector,
@@ -261,6 +288,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
       createdAt: Number(createdAt),
       expiresAt: Number(expiresAt),
       lastUsedAt: Number(lastUsedAt),
+      epoch: epoch ?? null,
     }
   }
 
@@ -271,7 +299,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     const fields: string[] = []
     for (const f of TOKEN_FIELDS) if (t[f] != null) fields.push(f, String(t[f]))
     await this.#run(CREATE_TOKEN, key, [String(px), ...fields])
-    await this.#index(this.#userKey(t.userId, 't'), t.selector, nowMs + px, nowMs, 'add')
+    await this.#index(this.#userKey(t.userId, 't'), t.selector, nowMs + px, nowMs)
   }
 
   async rotateToken(selector: string, expectedHash: string, newHash: string, now: number): Promise<boolean> {

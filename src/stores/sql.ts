@@ -7,7 +7,7 @@ import type { RememberTokenRecord, SessionRecord } from '../session/store.ts'
 /** Session columns after `id`, in the order {@link sessionParams} gives values. */
 export const SESSION_COLS = 'user_id, data, created_at, last_seen_at, expires_at, ip, user_agent, remember_selector'
 /** Token columns, in the order {@link tokenParams} gives values. */
-export const TOKEN_COLS = 'selector, user_id, validator_hash, previous_hash, rotated_at, created_at, expires_at, last_used_at'
+export const TOKEN_COLS = 'selector, user_id, validator_hash, previous_hash, rotated_at, created_at, expires_at, last_used_at, epoch'
 
 /** A session row as drivers return it (numbers may be bigint in safe-integer modes, strings for int8). */
 export interface SessionRow {
@@ -32,6 +32,7 @@ export interface TokenRow {
   created_at: number | bigint
   expires_at: number | bigint
   last_used_at: number | bigint
+  epoch: string | null
 }
 
 /** Row → record. */
@@ -59,6 +60,7 @@ export function tokenFromRow(r: TokenRow): RememberTokenRecord {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     lastUsedAt: Number(r.last_used_at),
+    epoch: r.epoch ?? null,
   }
 }
 
@@ -69,5 +71,5 @@ export function sessionParams(rec: SessionRecord): unknown[] {
 
 /** Record → column values in `TOKEN_COLS` order. */
 export function tokenParams(t: RememberTokenRecord): unknown[] {
-  return [t.selector, t.userId, t.validatorHash, t.previousHash ?? null, t.rotatedAt ?? null, t.createdAt, t.expiresAt, t.lastUsedAt]
+  return [t.selector, t.userId, t.validatorHash, t.previousHash ?? null, t.rotatedAt ?? null, t.createdAt, t.expiresAt, t.lastUsedAt, t.epoch ?? null]
 }

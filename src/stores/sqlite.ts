@@ -82,6 +82,7 @@ export function sqliteSchema(tablePrefix = 'doorman_'): string {
 );
 CREATE INDEX IF NOT EXISTS ${p}sessions_user_id ON ${p}sessions (user_id);
 CREATE INDEX IF NOT EXISTS ${p}sessions_expires_at ON ${p}sessions (expires_at);
+CREATE INDEX IF NOT EXISTS ${p}sessions_remember_selector ON ${p}sessions (remember_selector);
 CREATE TABLE IF NOT EXISTS ${p}remember_tokens (
   selector TEXT PRIMARY KEY NOT NULL,
   user_id TEXT NOT NULL,
@@ -90,7 +91,8 @@ CREATE TABLE IF NOT EXISTS ${p}remember_tokens (
   rotated_at INTEGER,
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
-  last_used_at INTEGER NOT NULL
+  last_used_at INTEGER NOT NULL,
+  epoch TEXT
 );
 CREATE INDEX IF NOT EXISTS ${p}remember_tokens_user_id ON ${p}remember_tokens (user_id);
 CREATE INDEX IF NOT EXISTS ${p}remember_tokens_expires_at ON ${p}remember_tokens (expires_at);
@@ -118,10 +120,11 @@ function statements(db: SqliteDatabase, p: string) {
     touch: q(`UPDATE ${s} SET last_seen_at = ?, expires_at = ? WHERE id = ? AND expires_at > ?`),
     destroy: q(`DELETE FROM ${s} WHERE id = ?`),
     destroyUser: q(`DELETE FROM ${s} WHERE user_id = ? AND id IS NOT ?`),
+    destroyBySelector: q(`DELETE FROM ${s} WHERE remember_selector = ?`),
     list: q(`SELECT id, ${SESSION_COLS} FROM ${s} WHERE user_id = ? AND expires_at > ? ORDER BY created_at, id`),
     sweepSessions: q(`DELETE FROM ${s} WHERE id IN (SELECT id FROM ${s} WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
     getToken: q(`SELECT ${TOKEN_COLS} FROM ${t} WHERE selector = ? AND expires_at > ?`),
-    createToken: q(`INSERT OR REPLACE INTO ${t} (${TOKEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    createToken: q(`INSERT OR REPLACE INTO ${t} (${TOKEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     rotateToken: q(
       `UPDATE ${t} SET previous_hash = validator_hash, validator_hash = ?, rotated_at = ?, last_used_at = ? ` +
         `WHERE selector = ? AND validator_hash = ? AND expires_at > ?`,
@@ -161,7 +164,12 @@ export class SqliteStore implements SessionStore, RememberTokenStore {
   // the next call instead of being cached.
   get #q(): Statements {
     if (this.#stmts) return this.#stmts
-    if (this.#createSchema) this.#db.exec(sqliteSchema(this.#prefix))
+    if (this.#createSchema) {
+      this.#db.exec(sqliteSchema(this.#prefix))
+      // Tables made by a build before remember tokens kept their epoch tag get the column.
+      const cols = this.#db.prepare(`PRAGMA table_info(${this.#prefix}remember_tokens)`).all() as { name: string }[]
+      if (!cols.some((c) => c.name === 'epoch')) this.#db.exec(`ALTER TABLE ${this.#prefix}remember_tokens ADD COLUMN epoch TEXT`)
+    }
     return (this.#stmts = statements(this.#db, this.#prefix))
   }
 
@@ -222,6 +230,10 @@ export class SqliteStore implements SessionStore, RememberTokenStore {
   async listUserSessions(userId: string): Promise<StoredSession[]> {
     const rows = this.#q.list.all(userId, this.#seconds()) as SessionRow[]
     return rows.map((r) => ({ id: r.id!, record: sessionFromRow(r) }))
+  }
+
+  async destroySessionsBySelector(selector: string): Promise<number> {
+    return Number(this.#q.destroyBySelector.run(selector).changes)
   }
 
   async getToken(selector: string): Promise<RememberTokenRecord | null> {
