@@ -16,11 +16,14 @@
  *   GET  /admin/page, /admin/fresh   guarded, for per-area views (manager loginViews/refreshViews)
  *   GET  /flash?m=&c=, /flashes, /session/set?k=&v=, /session/get?k=, /next
  *   GET  /locals           the template user (res.locals / reply.locals / c.get('user'))
+ *   ALL  /ambient[?login=<id>]  the ambient `currentUser()` (after an ambient `loginUser()`), or `no-context`
  *   /area/*                protect() with exempt ['/area/login', '/area/public/*']
  */
 import type { LoginManagerOptions, RequestAuth } from '../../src/index.ts'
 import { createLoginManager, type LoginManager } from '../../src/manager.ts'
 import type { Exemption } from '../../src/guards.ts'
+import { currentUser, loginUser as ambientLoginUser } from '../../src/ambient.ts'
+import { ContextError } from '../../src/errors.ts'
 
 /** A user of the test apps (plain object: id, name, active flag, token). */
 export interface TestUser {
@@ -180,4 +183,17 @@ export function parseForm(body: string): Record<string, string> {
   const out: Record<string, string> = Object.create(null)
   for (const [k, v] of new URLSearchParams(body)) if (!(k in out)) out[k] = v
   return out
+}
+
+/** `/ambient`: Flask-Login's global style, `currentUser()` with no request argument. */
+export async function ambient(url: URL): Promise<Response> {
+  try {
+    const id = url.searchParams.get('login')
+    if (id) await ambientLoginUser(USERS[id] as never)
+    const u = (await currentUser()) as { id?: string; isAnonymous?: boolean }
+    return text(u.isAnonymous ? 'ambient:anonymous' : `ambient:${u.id}`)
+  } catch (e) {
+    if (e instanceof ContextError) return text('no-context')
+    throw e
+  }
 }

@@ -44,6 +44,7 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.get('/session/set', send((req) => h.sessionSet(auth(req), url(req))))
   app.get('/session/get', send((req) => h.sessionGet(auth(req), url(req))))
   app.get('/next', send((req) => h.next(auth(req))))
+  app.all('/ambient', send((req) => h.ambient(url(req))))
   // No getUser() first: res.render itself waits for the user, as Flask-Login's context processor.
   app.get('/locals', (_req, res) => res.render('locals'))
   const area = express.Router()

@@ -43,6 +43,7 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.get('/session/set', send((req) => h.sessionSet(auth(req), url(req))))
   app.get('/session/get', send((req) => h.sessionGet(auth(req), url(req))))
   app.get('/next', send((req) => h.next(auth(req))))
+  app.all('/ambient', send((req) => h.ambient(url(req))))
   app.get('/locals', async (req, reply) => {
     await auth(req).getUser()
     return sendResponse(reply, h.localsBody((reply as any).locals?.currentUser))

@@ -32,6 +32,7 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.get('/session/set', (c) => h.sessionSet(auth(c), url(c)))
   app.get('/session/get', (c) => h.sessionGet(auth(c), url(c)))
   app.get('/next', (c) => h.next(auth(c)))
+  app.all('/ambient', (c) => h.ambient(url(c)))
   app.get('/locals', async (c) => {
     await auth(c).getUser()
     return h.localsBody(c.get('user') ?? manager.anonymousUser())

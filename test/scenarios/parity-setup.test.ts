@@ -49,7 +49,7 @@ function mount(fw: Framework, manager: LoginManager<any>): Promise<unknown> {
   if (fw === 'express') return Promise.resolve().then(() => express().use(expressAdapter.doorman(manager)))
   const app = Fastify()
   app.register(fastifyAdapter.doorman, { manager })
-  return app.ready().finally(() => app.close())
+  return Promise.resolve(app.ready()).finally(() => app.close())
 }
 
 eachAdapter('B. setup and loading', (fw) => {
