@@ -34,6 +34,7 @@
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'
+import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TOKEN_FIELDS, TOUCH, sha1, type Script } from './redis-scripts.ts'
 
 /** node-redis v4/v5 single-node client (`createClient`). */
 export interface NodeRedisClientLike {
@@ -73,52 +74,6 @@ function shim(client: any): Exec {
     return (_key, args) => client.sendCommand(args)
   }
   throw new ConfigError('client', 'must be a node-redis or ioredis client (or cluster)')
-}
-
-interface Script {
-  src: string
-  sha?: Promise<string>
-}
-
-const script = (src: string): Script => ({ src })
-
-// Refresh activity without a JSON codec (Lua's cjson turns [] into {} and rounds big numbers):
-// records are written with lastSeenAt and expiresAt first, so the script swaps that prefix.
-// GET-then-SET inside one script cannot revive a deleted key. It returns the old value, whose
-// userId and rememberSelector name the index entries to move along.
-const TOUCH = script(`local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local _, e = string.find(v, '^{"lastSeenAt":[^,]*,"expiresAt":[^,]*,')
-if not e then return redis.error_reply('doorman: unexpected session record format') end
-redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, e + 1), 'PX', ARGV[2])
-return v`)
-
-// Add or refresh one index entry, drop expired entries, and let the index key expire with its
-// last entry. Always a plain ZADD: an entry left behind by a racing write is harmless (readers
-// drop entries whose record is gone), a live record missing from its index is not.
-const INDEX = script(`redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
-return 1`)
-
-const CREATE_TOKEN = script(`redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`)
-
-// Compare-and-swap: only the request holding the current validator rotates it.
-const ROTATE_TOKEN = script(`local f = redis.call('HMGET', KEYS[1], 'validatorHash', 'expiresAt')
-if not f[1] or f[1] ~= ARGV[1] then return 0 end
-if tonumber(f[2]) <= tonumber(ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[1], 'validatorHash', ARGV[2], 'previousHash', ARGV[1], 'rotatedAt', ARGV[3], 'lastUsedAt', ARGV[3])
-return 1`)
-
-const TOKEN_FIELDS = ['userId', 'validatorHash', 'previousHash', 'rotatedAt', 'createdAt', 'expiresAt', 'lastUsedAt', 'epoch'] as const
-
-async function sha1(text: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function encodeSession(r: SessionRecord): string {
