@@ -15,7 +15,8 @@ import { ConfigError, NoStoreError } from './errors.ts'
 import { pendingSelector, storeMeta } from './session/backend.ts'
 import type { Session } from './session/session.ts'
 import type { SessionStore, StoredSession } from './session/store.ts'
-import type { LoginManager, LoginManagerOptions } from './manager.ts'
+import type { LoginManager } from './manager.ts'
+import type { LoginManagerOptions } from './options.ts'
 import type { RequestAuth } from './auth.ts'
 
 /** One session in the device list. Times are ISO 8601 strings in UTC (`2026-05-01T12:00:00.000Z`). */

@@ -9,7 +9,7 @@
  * ```
  */
 export { createLoginManager, LoginManager } from './manager.ts'
-export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions } from './manager.ts'
+export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions } from './options.ts'
 export { RequestAuth } from './auth.ts'
 export type { LoginOptions, FlashOptions } from './auth.ts'
 export { UserMixin, AnonymousUser, sameUser } from './user.ts'

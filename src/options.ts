@@ -1,0 +1,300 @@
+/**
+ * @module doorman/options: everything a login manager can be told, and how each option is
+ * checked. Resolution happens once, in the manager's constructor: a bad option fails at start-up
+ * with a {@link ConfigError} that names it, and nothing is re-read per request.
+ */
+import { ConfigError } from './errors.ts'
+import type { MaybePromise } from './crypto/primitives.ts'
+import * as D from './defaults.ts'
+import { optionSeconds } from './duration.ts'
+import { AnonymousUser, defaultGetId, defaultIsActive } from './user.ts'
+import { hasRememberTokens, type SessionStore } from './session/store.ts'
+import type { RememberStrategy } from './remember.ts'
+import { resolveSessionCap } from './devices.ts'
+import type { AuthRequest } from './context.ts'
+import type { RequestAuth } from './auth.ts'
+
+/** Cookie settings shared by the session and remember-me cookies. */
+export interface CookieOptions {
+  /** Cookie name. */
+  name?: string
+  /** Domain attribute; leave unset for a host-only cookie (safer: no cookie tossing from siblings). */
+  domain?: string | null
+  /** Path attribute. @default '/' */
+  path?: string
+  /** Secure attribute: `'auto'` sets it when the request is HTTPS. @default 'auto' */
+  secure?: boolean | 'auto'
+  /** HttpOnly attribute. @default true */
+  httpOnly?: boolean
+  /** SameSite attribute. @default 'Lax' */
+  sameSite?: 'Strict' | 'Lax' | 'None'
+}
+
+/** Session settings. */
+export interface SessionOptions extends CookieOptions {
+  /** Idle timeout (seconds or `'30m'`), checked on the server. @default 7200 (2 h) */
+  idleTimeout?: number | string
+  /** Absolute timeout from creation, checked on the server. @default 43200 (12 h) */
+  absoluteTimeout?: number | string
+  /** Record activity at most this often. @default a tenth of the idle timeout, at most 5 minutes */
+  touchInterval?: number | string
+}
+
+/** Remember-me settings, Flask-Login's `REMEMBER_COOKIE_*`. */
+export interface RememberOptions extends CookieOptions {
+  /** Default lifetime of a remember-me login. @default 365 days */
+  duration?: number | string | { days?: number; hours?: number; minutes?: number; seconds?: number }
+  /** Re-issue the cookie with a later expiry on each request that carried it. @default false */
+  refreshEachRequest?: boolean
+  /**
+   * Token format. `'stored'` (the default when `store` also keeps remember tokens): per-device,
+   * rotating, revocable tokens (docs/remember-me.md). `'sealed'` (the default without such a
+   * store): encrypted, epoch-bound, expiry checked on the server, revocable only through the epoch.
+   * `'flask-login'`: Flask-Login's exact cookie, for sharing users with a Flask app (no server-side
+   * expiry, no revocation). Or any {@link RememberStrategy}.
+   */
+  format?: 'sealed' | 'stored' | 'flask-login' | RememberStrategy
+  /** With stored tokens: how long a just-replaced validator is still accepted. @default 60 s */
+  rotationGrace?: number | string
+  /** The Flask app's `SECRET_KEY`, for `format: 'flask-login'`. */
+  flaskSecretKey?: string
+}
+
+/** Everything a manager can be told. `U` is the app's user type. */
+export interface LoginManagerOptions<U extends object> {
+  /** Secret, or a list for rotation (first one current); at least 32 characters each. */
+  secret: string | readonly string[]
+  /** Load a user from the id stored in the session; null/undefined means anonymous. */
+  userLoader?: (id: string) => MaybePromise<U | null | undefined>
+  /** Authenticate one request from its headers (API tokens); nothing is written to the session. */
+  requestLoader?: (request: AuthRequest) => MaybePromise<U | null | undefined>
+  /** Read a user's id. @default `user.getId()` or `user.id` */
+  getId?: (user: U) => string | number
+  /** Whether a user is active. @default `user.isActive !== false` */
+  isActive?: (user: U) => boolean
+  /** Factory of the anonymous user. @default `() => new AnonymousUser()` */
+  anonymousUser?: () => object
+  /**
+   * The user's auth epoch (e.g. derived from the password hash, or a session-version column):
+   * when it changes, every session and remember cookie of that user stops working.
+   */
+  authEpoch?: (user: U) => MaybePromise<string | number | null | undefined>
+  /** Server-side session store; without one, sessions are sealed cookies. */
+  store?: SessionStore | null
+  /**
+   * Most concurrent sessions one user may have (ASVS 7.1.2), checked by `loginUser`; needs a
+   * `store`. @default unlimited
+   */
+  maxSessionsPerUser?: number | null
+  /**
+   * At the cap: `'evict-oldest'` ends the user's oldest sessions (and their remember tokens) to
+   * make room; `'refuse'` makes `loginUser` return false. Both fire `sessionLimitReached`.
+   * @default 'evict-oldest'
+   */
+  sessionCapPolicy?: 'evict-oldest' | 'refuse'
+  /** Session cookie and timeouts. */
+  session?: SessionOptions
+  /** Remember-me cookie and token format. */
+  remember?: RememberOptions
+  /** `'basic'` (default), `'strong'` or `'off'` (Flask-Login's `session_protection`). */
+  sessionProtection?: 'off' | 'basic' | 'strong' | null
+  /** Where anonymous users are sent (Flask-Login's `login_view`); unset: 401. */
+  loginView?: string | null
+  /** Per-area login views by path prefix (Flask-Login's `blueprint_login_views`). */
+  loginViews?: Record<string, string>
+  /** Where non-fresh users are sent (Flask-Login's `refresh_view`); unset: 401. */
+  refreshView?: string | null
+  /** Per-area refresh views by path prefix. */
+  refreshViews?: Record<string, string>
+  /** Flashed on redirect to the login view; empty string flashes nothing. */
+  loginMessage?: string
+  /** Category of the login message. @default 'message' */
+  loginMessageCategory?: string
+  /** Flashed on redirect to the refresh view. */
+  needsRefreshMessage?: string
+  /** Category of the needs-refresh message. @default 'message' */
+  needsRefreshMessageCategory?: string
+  /** Translate messages before they are flashed (Flask-Login's `localize_callback`). */
+  localize?: (message: string) => string
+  /** Query field for the return URL. @default 'next' */
+  nextField?: string
+  /** Keep `next` in the session instead of the query (`USE_SESSION_FOR_NEXT`). */
+  useSessionForNext?: boolean
+  /** Host to put in login redirects (`FORCE_HOST_FOR_REDIRECTS`). */
+  forceHostForRedirects?: string | null
+  /** Replace the unauthorized flow entirely; its response is used as is. */
+  unauthorizedHandler?: (auth: RequestAuth<U>) => MaybePromise<Response>
+  /** Replace the needs-refresh flow entirely. */
+  needsRefreshHandler?: (auth: RequestAuth<U>) => MaybePromise<Response>
+  /** Methods the guards let through. @default ['OPTIONS'] */
+  exemptMethods?: readonly string[]
+  /** Trust `X-Forwarded-For`/`-Proto`: `true` for the first hop, a number for that many proxies. @default false */
+  trustProxy?: boolean | number
+  /** Enable `currentUser()`, `loginUser()`… without a request argument (AsyncLocalStorage). @default false */
+  ambient?: boolean
+  /** Challenge sent with JSON 401 answers. @default 'Bearer' */
+  wwwAuthenticate?: string
+  /** Clock in milliseconds, for tests. @default Date.now */
+  now?: () => number
+}
+
+const KNOWN = new Set([
+  'secret', 'userLoader', 'requestLoader', 'getId', 'isActive', 'anonymousUser', 'authEpoch', 'store', 'session',
+  'remember', 'sessionProtection', 'loginView', 'loginViews', 'refreshView', 'refreshViews', 'loginMessage',
+  'loginMessageCategory', 'needsRefreshMessage', 'needsRefreshMessageCategory', 'localize', 'nextField',
+  'useSessionForNext', 'forceHostForRedirects', 'unauthorizedHandler', 'needsRefreshHandler', 'exemptMethods',
+  'trustProxy', 'ambient', 'wwwAuthenticate', 'now', 'maxSessionsPerUser', 'sessionCapPolicy',
+])
+const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite']
+const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval'])
+const REMEMBER_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'duration', 'refreshEachRequest', 'format', 'flaskSecretKey', 'rotationGrace'])
+// Placeholders people paste from docs; refusing them costs nothing and saves a real incident.
+const WELL_KNOWN = new Set(['change-me-to-a-long-random-secret-value', 'x'.repeat(32), '0'.repeat(32)])
+
+/** Resolved cookie settings. */
+export interface ResolvedCookie {
+  name: string
+  domain: string | undefined
+  path: string
+  secure: boolean | 'auto'
+  httpOnly: boolean
+  sameSite: 'Strict' | 'Lax' | 'None'
+}
+
+/** The options after checking, with every default applied. */
+export interface ResolvedOptions<U extends object> {
+  secrets: readonly string[]
+  sessionCookie: ResolvedCookie
+  rememberCookie: ResolvedCookie & { duration: number; refreshEachRequest: boolean }
+  timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
+  sessionProtection: 'off' | 'basic' | 'strong'
+  exemptMethods: ReadonlySet<string>
+  nextField: string
+  rememberFormat: NonNullable<RememberOptions['format']>
+  rotationGrace: number | undefined
+  sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
+  getId: (user: U) => string
+  isActive: (user: U) => boolean
+  anonymousUser: () => object
+  now: () => number
+}
+
+/** Check every option and apply the defaults; throws {@link ConfigError} naming the first bad option. */
+export function resolveOptions<U extends object>(options: LoginManagerOptions<U>): ResolvedOptions<U> {
+  const out = {} as ResolvedOptions<U>
+  if (!options || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
+  for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new ConfigError(k, 'is not a doorman option')
+  out.secrets = checkSecrets(options.secret)
+  for (const k of ['userLoader', 'requestLoader', 'getId', 'isActive', 'anonymousUser', 'authEpoch', 'localize',
+    'unauthorizedHandler', 'needsRefreshHandler', 'now'] as const) {
+    if (options[k] != null && typeof options[k] !== 'function') throw new ConfigError(k, 'must be a function')
+  }
+  const s = options.session ?? {}
+  checkKeys('session', s, SESSION_KEYS_ALLOWED)
+  const r = options.remember ?? {}
+  checkKeys('remember', r, REMEMBER_KEYS_ALLOWED)
+  out.sessionCookie = resolveCookie('session', s, D.SESSION_COOKIE_NAME)
+  out.rememberCookie = {
+    ...resolveCookie('remember', r, D.REMEMBER_COOKIE_NAME),
+    duration: r.duration === undefined ? D.REMEMBER_DURATION : optionSeconds('remember.duration', r.duration),
+    refreshEachRequest: bool('remember.refreshEachRequest', r.refreshEachRequest, false),
+  }
+  const idle = s.idleTimeout === undefined ? D.IDLE_TIMEOUT : optionSeconds('session.idleTimeout', s.idleTimeout)
+  const absolute = s.absoluteTimeout === undefined ? D.ABSOLUTE_TIMEOUT : optionSeconds('session.absoluteTimeout', s.absoluteTimeout)
+  if (absolute < idle) throw new ConfigError('session.absoluteTimeout', 'must not be shorter than session.idleTimeout')
+  const touch = s.touchInterval === undefined ? Math.min(300, Math.max(1, Math.floor(idle / 10))) : optionSeconds('session.touchInterval', s.touchInterval)
+  out.timeouts = { idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch }
+  const sp = options.sessionProtection ?? D.SESSION_PROTECTION
+  if (!['off', 'basic', 'strong'].includes(sp)) throw new ConfigError('sessionProtection', "must be 'off', 'basic' or 'strong'")
+  out.sessionProtection = sp
+  const em = options.exemptMethods ?? D.EXEMPT_METHODS
+  if (!Array.isArray(em) || em.some((m) => typeof m !== 'string')) throw new ConfigError('exemptMethods', 'must be an array of method names')
+  out.exemptMethods = new Set(em.map((m) => m.toUpperCase()))
+  out.nextField = str('nextField', options.nextField, D.NEXT_FIELD)
+  for (const k of ['loginView', 'refreshView', 'forceHostForRedirects', 'loginMessage', 'needsRefreshMessage',
+    'loginMessageCategory', 'needsRefreshMessageCategory', 'wwwAuthenticate'] as const) {
+    if (options[k] != null && typeof options[k] !== 'string') throw new ConfigError(k, 'must be a string')
+  }
+  for (const k of ['loginViews', 'refreshViews'] as const) {
+    const v = options[k]
+    if (v == null) continue
+    if (typeof v !== 'object' || Object.entries(v).some(([p, u]) => !p.startsWith('/') || typeof u !== 'string')) {
+      throw new ConfigError(k, "must map path prefixes ('/admin') to login URLs")
+    }
+  }
+  const tp = options.trustProxy ?? false
+  if (typeof tp !== 'boolean' && !(Number.isInteger(tp) && tp >= 0)) throw new ConfigError('trustProxy', 'must be a boolean or a number of proxies')
+  for (const k of ['ambient', 'useSessionForNext'] as const) bool(k, options[k], false)
+  if (options.store != null) {
+    for (const m of ['get', 'create', 'update', 'touch', 'destroy', 'destroyUserSessions', 'listUserSessions']) {
+      if (typeof (options.store as any)[m] !== 'function') throw new ConfigError('store', `must implement SessionStore (missing ${m}())`)
+    }
+  }
+  const fmt = r.format ?? (hasRememberTokens(options.store) ? 'stored' : 'sealed')
+  if (fmt === 'stored' && !hasRememberTokens(options.store)) {
+    throw new ConfigError('remember.format', "'stored' needs a store that keeps remember tokens (getToken, rotateToken…)")
+  }
+  out.rotationGrace = r.rotationGrace === undefined ? undefined : optionSeconds('remember.rotationGrace', r.rotationGrace)
+  if (out.rotationGrace !== undefined && out.rotationGrace > 3600) throw new ConfigError('remember.rotationGrace', 'must be at most 1 hour (it weakens theft detection)')
+  out.sessionCap = resolveSessionCap(options)
+  if (fmt === 'flask-login') {
+    if (typeof r.flaskSecretKey !== 'string' || !r.flaskSecretKey) {
+      throw new ConfigError('remember.flaskSecretKey', "is required with format 'flask-login' (the Flask app's SECRET_KEY)")
+    }
+  } else if (fmt !== 'sealed' && fmt !== 'stored' && (typeof fmt !== 'object' || typeof (fmt as any).verify !== 'function')) {
+    throw new ConfigError('remember.format', "must be 'sealed', 'stored', 'flask-login' or a RememberStrategy")
+  }
+  out.getId = options.getId ? (u) => String(options.getId!(u)) : defaultGetId
+  out.isActive = options.isActive ?? defaultIsActive
+  out.anonymousUser = options.anonymousUser ?? (() => new AnonymousUser())
+  out.now = options.now ?? Date.now
+  out.rememberFormat = fmt
+  return out
+}
+
+function checkSecrets(secret: unknown): string[] {
+  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : null
+  if (!list || list.length === 0) throw new ConfigError('secret', 'is required: a random string of at least 32 characters (or a list, newest first)')
+  for (const s of list) {
+    if (typeof s !== 'string') throw new ConfigError('secret', 'must be a string or a list of strings')
+    if (s.length < D.MIN_SECRET_LENGTH) throw new ConfigError('secret', `must be at least ${D.MIN_SECRET_LENGTH} characters (got ${s.length})`)
+    if (WELL_KNOWN.has(s) || new Set(s).size < 8) throw new ConfigError('secret', 'is a well-known or low-entropy value; generate a random one')
+  }
+  return list
+}
+
+function checkKeys(option: string, value: unknown, allowed: Set<string>): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(option, 'must be an object')
+  for (const k of Object.keys(value)) if (!allowed.has(k)) throw new ConfigError(`${option}.${k}`, 'is not a doorman option')
+}
+
+function resolveCookie(option: string, o: CookieOptions, defaultName: string): ResolvedCookie {
+  const name = str(`${option}.name`, o.name, defaultName)
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new ConfigError(`${option}.name`, 'must be a valid cookie name (RFC 6265 token)')
+  const path = str(`${option}.path`, o.path, '/')
+  if (!path.startsWith('/') || /[;\x00-\x1f\x7f]/.test(path)) throw new ConfigError(`${option}.path`, "must start with '/' and contain no ';' or control characters")
+  const domain = o.domain == null ? undefined : str(`${option}.domain`, o.domain, '')
+  if (domain !== undefined && !/^\.?[A-Za-z0-9.-]+$/.test(domain)) throw new ConfigError(`${option}.domain`, 'must be a host name')
+  const secure = o.secure ?? 'auto'
+  if (secure !== 'auto' && typeof secure !== 'boolean') throw new ConfigError(`${option}.secure`, "must be true, false or 'auto'")
+  const httpOnly = bool(`${option}.httpOnly`, o.httpOnly, true)
+  const sameSite = o.sameSite ?? 'Lax'
+  if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw new ConfigError(`${option}.sameSite`, "must be 'Strict', 'Lax' or 'None'")
+  if (sameSite === 'None' && secure === false) throw new ConfigError(`${option}.sameSite`, "'None' requires Secure (browsers drop it otherwise)")
+  if (name.startsWith('__Host-') && (domain !== undefined || path !== '/' || secure === false)) {
+    throw new ConfigError(`${option}.name`, 'with the __Host- prefix needs Path=/, no Domain and Secure')
+  }
+  return { name, domain, path, secure, httpOnly, sameSite }
+}
+
+function str(option: string, v: unknown, d: string): string {
+  if (v === undefined || v === null) return d
+  if (typeof v !== 'string' || v === '') throw new ConfigError(option, 'must be a non-empty string')
+  return v
+}
+
+function bool(option: string, v: unknown, d: boolean): boolean {
+  if (v === undefined || v === null) return d
+  if (typeof v !== 'boolean') throw new ConfigError(option, 'must be true or false')
+  return v
+}
