@@ -357,13 +357,15 @@ export class RequestAuth<U extends object = object> {
    * remember-me restore. With `within` (seconds or `'10m'`), the credential check must be that recent.
    */
   async isFresh(within?: Duration): Promise<boolean> {
+    // A bad `within` is the caller's bug whoever is logged in: throw every time, not only for fresh users.
+    const window = within === undefined ? undefined : argumentSeconds('within', within)
     await this.getUser()
     if (this.#viaRequest || !this.#user) return false
     const s = await this.session()
     if (s.get(K.fresh) !== true) return false
-    if (within === undefined) return true
+    if (window === undefined) return true
     const at = s.get(K.freshAt)
-    return typeof at === 'number' && this.now - at <= argumentSeconds('within', within)
+    return typeof at === 'number' && this.now - at <= window
   }
 
   /** The current user's sessions, oldest first, with `current` marked (docs/revocation.md). Needs a store. */
