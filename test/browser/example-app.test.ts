@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import bcrypt from 'bcryptjs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { loginAs } from 'doorman/testing'
 import { chromiumLaunchOptions, serviceSkip } from '../helpers/services.ts'
 import {
-  DESKTOP, flashes, logIn, sqliteKeepsRememberEpoch, register, restartBrowser, screenshot, signIn, signedInAs, startApp, startHostileSite, submit,
+  DESKTOP, flashes, logIn, register, restartBrowser, screenshot, signIn, signedInAs, startApp, startHostileSite, submit,
   type RunningApp,
 } from './helpers.ts'
 
@@ -15,12 +17,6 @@ const PASSWORD = 'correct horse battery staple'
 const WINDOWS_FIREFOX_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
-
-// Known gap: doorman/stores/sqlite drops RememberTokenRecord.epoch, so with `authEpoch` every
-// remember-me cookie is refused. The test runs regardless and counts again once the store keeps it.
-const REMEMBER_TODO = (await sqliteKeepsRememberEpoch())
-  ? false
-  : 'doorman/stores/sqlite does not keep the remember token epoch (src/stores/sql.ts TOKEN_COLS/tokenParams/tokenFromRow)'
 
 describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
   let app: RunningApp
@@ -91,7 +87,7 @@ describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
     assert.equal(await signedInAs(again), null)
   })
 
-  it('signs in with "remember me": still signed in after a restart, but must re-authenticate for a fresh-only page', { todo: REMEMBER_TODO }, async () => {
+  it('signs in with "remember me": still signed in after a restart, but must re-authenticate for a fresh-only page', async () => {
     const { context, page } = await newPage()
     await logIn(page, app.origin, 'alice', PASSWORD, true)
     assert.equal(await page.getByTestId('home-remembered').textContent(), 'On')
@@ -134,6 +130,25 @@ describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
     await signIn(page, 'alice', PASSWORD)
     assert.equal(page.url(), url('/'))
     assert.equal(await signedInAs(page), 'alice')
+  })
+
+  it('upgrades an imported bcrypt hash at login, signing no other device out', async () => {
+    // A user moved over from a Flask app with its bcrypt hash, already signed in on another device.
+    const dave = app.site.users.createUser('dave', bcrypt.hashSync(PASSWORD, 10))!
+    const before = await loginAs(app.site.manager, dave, { ip: '127.0.0.1' })
+    const other = await newPage()
+    await other.context.addCookies(before.browserCookies(app.origin))
+    await other.page.goto(url('/'))
+    assert.equal(await signedInAs(other.page), 'dave')
+
+    const { page } = await newPage()
+    await logIn(page, app.origin, 'dave', PASSWORD)
+    assert.equal(await signedInAs(page), 'dave')
+    const upgraded = app.site.users.userByName('dave')!
+    assert.match(upgraded.passwordHash, /^\$argon2id\$/)
+    assert.equal(upgraded.passwordEpoch, dave.passwordEpoch, 'a rehash keeps the auth epoch')
+    await other.page.reload()
+    assert.equal(await signedInAs(other.page), 'dave', 'the other device is still signed in')
   })
 
   it('answers an unknown user and a wrong password with the same page', async () => {

@@ -12,34 +12,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, Response } from 'playwright-core'
-import Database from 'better-sqlite3'
-import { sqliteStore } from 'doorman/stores/sqlite'
 import { createApp, type ExampleApp } from '../../examples/app/app.tsx'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Where screenshots go (gitignored). */
 export const SCREENSHOTS = path.join(ROOT, 'test-output', 'screenshots')
-
-/**
- * Whether doorman's SQLite store keeps a remember-me token's auth-epoch tag. Without it a
- * manager with `authEpoch` (as the example's) refuses every remember-me cookie; the remember-me
- * browser test is marked todo until the store keeps it.
- */
-export async function sqliteKeepsRememberEpoch(): Promise<boolean> {
-  const db = new Database(':memory:')
-  try {
-    const store = sqliteStore({ db })
-    const now = Math.floor(Date.now() / 1000)
-    const selector = 'AAAAAAAAAAAAAAAAAAAAAA'
-    await store.createToken(
-      { selector, validatorHash: 'x', previousHash: null, rotatedAt: null, userId: '1', createdAt: now, expiresAt: now + 60, lastUsedAt: now, epoch: 'tag' },
-      60,
-    )
-    return (await store.getToken(selector))?.epoch === 'tag'
-  } finally {
-    db.close()
-  }
-}
 
 /** The example app on a free port of 127.0.0.1, on a temporary SQLite file. */
 export interface RunningApp {
