@@ -44,6 +44,9 @@ export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
   return auth as RequestAuth<U>
 }
 
+// The Promise-returning accessors are `async` so that "no request in scope" is a rejected
+// promise, as their type says, rather than a synchronous throw that `.catch()` would miss.
+
 /**
  * Flask-Login's `current_user`: the user, or the anonymous user.
  *
@@ -53,46 +56,46 @@ export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
  * const user = await currentUser()
  * ```
  */
-export function currentUser(): Promise<RegisteredUser | object> {
+export async function currentUser(): Promise<RegisteredUser | object> {
   return getAuth().currentUser()
 }
 
 /** The logged-in user or null (typed by `Register`). */
-export function getUser(): Promise<RegisteredUser | null> {
+export async function getUser(): Promise<RegisteredUser | null> {
   return getAuth<RegisteredUser & object>().getUser()
 }
 
 /** Flask-Login's `login_user()` for the current request. */
-export function loginUser(user: RegisteredUser, options?: LoginOptions): Promise<boolean> {
+export async function loginUser(user: RegisteredUser, options?: LoginOptions): Promise<boolean> {
   return getAuth<any>().loginUser(user as any, options)
 }
 
 /** Flask-Login's `logout_user()` for the current request. */
-export function logoutUser(): Promise<boolean> {
+export async function logoutUser(): Promise<boolean> {
   return getAuth().logoutUser()
 }
 
 /** Flask-Login's `confirm_login()` for the current request. */
-export function confirmLogin(): Promise<void> {
+export async function confirmLogin(): Promise<void> {
   return getAuth().confirmLogin()
 }
 
 /** Flask-Login's `login_fresh()`. */
-export function isFresh(within?: Duration): Promise<boolean> {
+export async function isFresh(within?: Duration): Promise<boolean> {
   return getAuth().isFresh(within)
 }
 
 /** Flask-Login's `login_remembered()`. */
-export function isRemembered(): Promise<boolean> {
+export async function isRemembered(): Promise<boolean> {
   return getAuth().isRemembered()
 }
 
 /** Flask's `flash()` for the current request. */
-export function flash(message: string, category?: string): Promise<void> {
+export async function flash(message: string, category?: string): Promise<void> {
   return getAuth().flash(message, category)
 }
 
 /** Flask's `get_flashed_messages()` for the current request. */
-export function getFlashedMessages(options?: FlashOptions): Promise<string[] | [string, string][]> {
+export async function getFlashedMessages(options?: FlashOptions): Promise<string[] | [string, string][]> {
   return getAuth().getFlashedMessages(options)
 }
