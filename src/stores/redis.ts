@@ -1,11 +1,12 @@
 /**
  * @module doorman/stores/redis: sessions and remember-me tokens in Redis, with native expiry.
  *
- * Give it the app's client: node-redis v4/v5 (`createClient` or `createCluster`) or ioredis
- * (`Redis` or `Cluster`); neither is a dependency. A session read is one `GET`. Writes to an
- * existing session use `SET … XX` or a one-key script that checks the key still exists, so a request
- * still running after a logout cannot bring the session back, and every record carries a TTL
- * (`PX`) no later than its `expiresAt`. Remember-me rotation is a compare-and-swap in a script.
+ * Give it the app's client: node-redis v4/v5 (`createClient`, `createCluster`, `createSentinel`) or
+ * ioredis (`Redis`, also with `sentinels`, or `Cluster`); neither is a dependency. A session read
+ * is one `GET`. Writes to an existing session use `SET … XX` or a one-key script that checks the
+ * key still exists, so a request still running after a logout cannot bring the session back, and
+ * every record carries a TTL (`PX`) no later than its `expiresAt`. Remember-me rotation is a
+ * compare-and-swap in a script.
  *
  * Key layout (`<p>` is the prefix, `doorman:` by default):
  *
@@ -45,12 +46,17 @@ export interface NodeRedisClusterLike {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: unknown): Promise<unknown>
   getSlotMaster(slot: number): unknown
 }
-/** ioredis `Redis` or `Cluster`. */
+/** node-redis v5 sentinel (`createSentinel`): commands go to the current master. */
+export interface NodeRedisSentinelLike {
+  sendCommand(isReadonly: boolean | undefined, args: string[], options?: unknown): Promise<unknown>
+  getSentinelNode(): unknown
+}
+/** ioredis `Redis` (also in Sentinel mode) or `Cluster`. */
 export interface IoRedisLike {
   call(command: string, args: (string | number)[]): Promise<unknown>
 }
 /** Any client {@link redisStore} accepts. */
-export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
+export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike | IoRedisLike
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -71,6 +77,7 @@ function shim(client: any): Exec {
   if (client && typeof client.call === 'function') return (_key, args) => client.call(args[0], args.slice(1))
   if (client && typeof client.sendCommand === 'function') {
     if (typeof client.getSlotMaster === 'function') return (key, args) => client.sendCommand(key, false, args)
+    if (typeof client.getSentinelNode === 'function') return (_key, args) => client.sendCommand(false, args)
     return (_key, args) => client.sendCommand(args)
   }
   throw new ConfigError('client', 'must be a node-redis or ioredis client (or cluster)')
