@@ -73,7 +73,7 @@ export async function startRedisProcess(port: number, args: string[], config?: s
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    await waitFor(`redis-server on ${port}`, async () => (await command('PING')) === 'PONG')
+    await waitFor(`redis-server on ${port}`, async () => String(await command('PING')) === 'PONG')
   } catch (e) {
     await stop()
     throw e
