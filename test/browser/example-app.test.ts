@@ -198,6 +198,7 @@ describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
 
     const phone = await newPage({ viewport: { width: 390, height: 760 }, userAgent: IPHONE_UA, isMobile: true, hasTouch: true })
     await logIn(phone.page, app.origin, 'alice', PASSWORD, true)
+    await screenshot(phone.page, 'home-mobile')
     const laptop = await newPage({ ...DESKTOP, userAgent: WINDOWS_FIREFOX_UA })
     await logIn(laptop.page, app.origin, 'alice', PASSWORD)
 
