@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { html } from 'hono/html'
 import { secureHeaders } from 'hono/secure-headers'
 import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman'
 import { csrfToken } from 'doorman/csrf'
 import type { CsrfError } from 'doorman/errors'
 import { csrf, doorman } from 'doorman/hono'
-import { html } from 'hono/html'
 import { hashPassword, verifyPassword } from 'doorman/password'
 import { sqliteStore } from 'doorman/stores/sqlite'
 import { createLoginThrottle, sqliteThrottleStore } from 'doorman/throttle'
@@ -138,8 +138,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
         baseUri: ["'none'"],
         objectSrc: ["'none'"],
       },
-      // Browsers send `Origin: null` on same-origin form posts under `no-referrer`, which an Origin
-      // check must refuse; the browser default keeps the origin.
+      // Not Hono's `no-referrer`: under it, browsers send `Origin: null` even on same-origin form
+      // posts, and a browser without Sec-Fetch-Site would then fail the CSRF Origin check.
       referrerPolicy: 'strict-origin-when-cross-origin',
       // Plain HTTP on 127.0.0.1 here; behind TLS in production, turn HSTS back on.
       strictTransportSecurity: false,
