@@ -33,6 +33,8 @@ export interface DeviceSession {
   userAgent: string | null
   /** True for the session of the request asking (always false in the admin listing). */
   current: boolean
+  /** True when a remember-me token belongs to this device (revoking the session revokes it too). */
+  remembered: boolean
 }
 
 /** Options of `auth.credentialsChanged()`. */
@@ -59,6 +61,7 @@ function toDevice(x: StoredSession, currentId: string | null): DeviceSession {
     ip: r.ip ?? null,
     userAgent: r.userAgent ?? null,
     current: x.id === currentId,
+    remembered: !!r.rememberSelector,
   }
 }
 

@@ -33,10 +33,10 @@ describe('device list', () => {
     await loggedIn(app, 'c', { user: 'bob' })
     const list = (await b.get('/sessions')).body
     assert.equal(list.length, 2, 'only this user’s sessions')
-    assert.deepEqual(Object.keys(list[0]).sort(), ['createdAt', 'current', 'id', 'ip', 'lastSeenAt', 'userAgent'])
-    assert.deepEqual(list.map((s: any) => [s.ip, s.userAgent, s.current]), [
-      ['203.0.113.7', 'a-agent/1.0', false],
-      ['198.51.100.2', 'b-agent/1.0', true],
+    assert.deepEqual(Object.keys(list[0]).sort(), ['createdAt', 'current', 'id', 'ip', 'lastSeenAt', 'remembered', 'userAgent'])
+    assert.deepEqual(list.map((s: any) => [s.ip, s.userAgent, s.current, s.remembered]), [
+      ['203.0.113.7', 'a-agent/1.0', false, false],
+      ['198.51.100.2', 'b-agent/1.0', true, true],
     ])
     for (const s of list) assert.match(s.createdAt, ISO)
     assert.equal(Date.parse(list[1].createdAt) - Date.parse(list[0].createdAt), 10_000)
