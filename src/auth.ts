@@ -42,6 +42,25 @@ export interface FlashOptions {
 
 type RememberWrite = { value: string; maxAge: number } | 'clear' | null
 
+// Client identifiers (SHA-512 of `<ip>|<user agent>`) of recent clients, so that session
+// protection does not hash the same two strings again on every request of a session. Bounded in
+// entries and in key length, and simply emptied when full.
+const IDENT_CACHE_ENTRIES = 1024
+const IDENT_CACHE_KEY_LENGTH = 512
+const identCache = new Map<string, string>()
+
+function identifier(ip: string | undefined, userAgent: string | null | undefined): string | Promise<string> {
+  const key = `${ip ?? ''}|${userAgent ?? ''}`
+  const hit = identCache.get(key)
+  if (hit !== undefined) return hit
+  const v = clientIdentifier(ip, userAgent)
+  if (typeof v === 'string' && key.length <= IDENT_CACHE_KEY_LENGTH) {
+    if (identCache.size >= IDENT_CACHE_ENTRIES) identCache.clear()
+    identCache.set(key, v)
+  }
+  return v
+}
+
 /**
  * Everything doorman knows and does for one request. Adapters create it; apps reach it as
  * `c.get('auth')` (Hono), `req.auth` (Express), `request.auth` (Fastify), or through the ambient
@@ -104,6 +123,15 @@ export class RequestAuth<U extends object = object> {
     return this.request.url.startsWith('https:')
   }
 
+  /**
+   * True while nothing has touched this request's auth state: the session was never read, nobody
+   * asked for the user and nothing is to be written, so {@link commit} would return no cookie and
+   * adapters may skip it. A route that never asks for the user then costs next to nothing.
+   */
+  get pristine(): boolean {
+    return this.#sessionLoad === null && this.#session === null && this.#userLoad === null && !this.#loaded && this.#rememberWrite === null
+  }
+
   /** The user if already loaded this request (undefined when nobody asked yet). */
   get loadedUser(): U | null | undefined {
     return this.#loaded ? this.#user : undefined
@@ -125,8 +153,13 @@ export class RequestAuth<U extends object = object> {
     return (this.#sessionLoad ??= this.#readSession())
   }
 
-  async #readSession(): Promise<Session> {
-    await this.manager.ready()
+  #readSession(): Promise<Session> {
+    // Keys are ready at once on node:crypto (null): no need to wait a microtask for them.
+    const ready = this.manager.ready()
+    return ready ? ready.then(() => this.#openSession()) : this.#openSession()
+  }
+
+  async #openSession(): Promise<Session> {
     const values = getCookies(this.request.header('cookie'), this.manager.sessionCookie.name)
     const s = await this.manager.backend.load(values, this.#info())
     this.#session = s
@@ -165,7 +198,10 @@ export class RequestAuth<U extends object = object> {
     if (m.options.userLoader) {
       const s = await this.session()
       let uid = s.get(K.userId)
-      if (typeof uid === 'string' && m.sessionProtection !== 'off' && !(await this.#protect(s))) uid = undefined
+      if (typeof uid === 'string' && m.sessionProtection !== 'off') {
+        const same = this.#protect(s)
+        if (!(typeof same === 'boolean' ? same : await same)) uid = undefined
+      }
       if (typeof uid === 'string') {
         user = this.#accept(await m.options.userLoader(uid))
         if (user && m.options.authEpoch && !(await this.#epochMatches(user, s.get(K.epoch)))) {
@@ -197,8 +233,13 @@ export class RequestAuth<U extends object = object> {
     s.regenerate()
   }
 
-  async #protect(s: Session): Promise<boolean> {
-    const ident = await clientIdentifier(this.ip, this.request.header('user-agent'))
+  // Synchronous when the identifier is (node:crypto, or cached): one microtask less per request.
+  #protect(s: Session): boolean | Promise<boolean> {
+    const ident = identifier(this.ip, this.request.header('user-agent'))
+    return typeof ident === 'string' ? this.#protectWith(s, ident) : ident.then((i) => this.#protectWith(s, i))
+  }
+
+  #protectWith(s: Session, ident: string): boolean {
     if (s.get(K.identifier) === ident) return true
     const m = this.manager
     if (m.sessionProtection === 'basic' || s.permanent) {
@@ -259,7 +300,7 @@ export class RequestAuth<U extends object = object> {
     this.#dropAuth(s)
     s.set(K.userId, m.getId(user))
     s.set(K.fresh, false)
-    s.set(K.identifier, await clientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await identifier(this.ip, this.request.header('user-agent')))
     if (m.options.authEpoch) s.set(K.epoch, await this.#epochTag(user))
     if (claim.selector) pendingSelector.set(s, claim.selector)
     if (claim.rotated) this.#rememberWrite = claim.rotated
@@ -291,7 +332,7 @@ export class RequestAuth<U extends object = object> {
     s.set(K.userId, id)
     s.set(K.fresh, fresh)
     if (fresh) s.set(K.freshAt, this.now)
-    s.set(K.identifier, await clientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await identifier(this.ip, this.request.header('user-agent')))
     const epoch = m.options.authEpoch ? await this.#epochTag(user) : null
     if (epoch) s.set(K.epoch, epoch)
     const existing = this.#rememberValue()
@@ -347,7 +388,7 @@ export class RequestAuth<U extends object = object> {
     const s = await this.session()
     s.set(K.fresh, true)
     s.set(K.freshAt, this.now)
-    s.set(K.identifier, await clientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await identifier(this.ip, this.request.header('user-agent')))
     s.regenerate()
     this.manager.events.emit('loginConfirmed', { user, request: this.eventRequest })
   }

@@ -51,11 +51,10 @@ export async function sendResponse(res: ExpressResponse, r: Response): Promise<v
 }
 
 /**
- * Mount a manager on an Express app or router.
- *
- * Cookies must be written before the headers leave, and writing a store-backed session is async,
- * so the first `res.write`/`res.end` waits for the commit (express-session does the same). Calls
- * made while it waits are queued and replayed in order.
+ * Mount a manager on an Express app or router. Cookies must be written before the headers leave,
+ * and writing a store-backed session is async, so the first `res.write`/`res.end` waits for the
+ * commit (express-session does the same); calls made while it waits are queued and replayed in
+ * order. A request that never touched its session or user has nothing to commit and never waits.
  */
 export function doorman<U extends object>(manager: LoginManager<U>): RequestHandler {
   manager.assertMountable()
@@ -101,6 +100,7 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
         })
     }
     const defer = (fn: () => void, ret: unknown) => {
+      if (state === 'open' && auth.pristine) return (state = 'done'), fn(), ret
       queue.push(fn)
       if (state === 'open') (state = 'committing'), flush()
       return ret

@@ -78,18 +78,26 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   })
-  fastify.addHook('onSend', async (req, reply, payload) => {
-    if (!req.auth) return payload
-    try {
-      applyToNode(reply.raw, await finalHeaders(req.auth))
-      return payload
-    } catch (e) {
-      const r = errorResponse(req.auth, e)
-      if (!r) throw e
+  // Callback-style, so that a request that never touched its session (a public page, an asset)
+  // goes on at once, with no promise to create or wait for.
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    const auth = req.auth
+    if (!auth || auth.pristine) return done(null, payload)
+    const fail = (e: unknown) => {
+      const r = errorResponse(auth, e)
+      if (!r) return done(e as Error)
       reply.code(r.status)
       r.headers.forEach((v, k) => reply.header(k, v))
-      return await r.text()
+      r.text().then((text) => done(null, text), done)
     }
+    finalHeaders(auth).then((h) => {
+      try {
+        applyToNode(reply.raw, h)
+      } catch (e) {
+        return fail(e)
+      }
+      done(null, payload)
+    }, fail)
   })
   done()
 }

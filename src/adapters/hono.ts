@@ -63,6 +63,8 @@ export function doorman<U extends object>(manager: LoginManager<U>, options: Hon
     // becomes a 503 rather than whatever the app's generic handler says.
     const failed = c.error ? errorResponse(auth, c.error) : null
     if (failed) return replace(c, failed)
+    // Nothing asked for the session or the user: nothing to write, and no promise to wait for.
+    if (auth.pristine) return
     try {
       const out = applyToResponse(c.res, await finalHeaders(auth))
       if (out !== c.res) replace(c, out)

@@ -7,17 +7,21 @@
  * seal naming an unknown key is refused at once (ASVS 9.1.3).
  */
 import { mac, open, prepareKey, seal, timingSafeEqual, type MaybePromise, type PreparedKey } from './primitives.ts'
+import { utf8 } from './encoding.ts'
 
 /** Keys for one purpose (e.g. `session`, `remember`), derived from every configured secret. */
 export class Keyring {
   readonly purpose: string
   readonly #keys: PreparedKey[]
   readonly #byKid: Map<string, PreparedKey>
+  /** Each key's associated data (`v1.<kid>.<purpose>`, UTF-8), encoded once rather than per seal. */
+  readonly #aad: Map<PreparedKey, Uint8Array>
 
   private constructor(purpose: string, keys: PreparedKey[]) {
     this.purpose = purpose
     this.#keys = keys
     this.#byKid = new Map(keys.map((k) => [k.kid, k]))
+    this.#aad = new Map(keys.map((k) => [k, utf8(`v1.${k.kid}.${purpose}`)]))
   }
 
   /** Derive the keyring for `purpose` from `secrets` (first one current). */
@@ -46,7 +50,7 @@ export class Keyring {
   seal(text: string): MaybePromise<string> {
     const k = this.current
     const head = `v1.${k.kid}`
-    const body = seal(k, text, `${head}.${this.purpose}`)
+    const body = seal(k, text, this.#aad.get(k)!)
     return typeof body === 'string' ? `${head}.${body}` : body.then((b) => `${head}.${b}`)
   }
 
@@ -62,7 +66,8 @@ export class Keyring {
     const key = this.#byKid.get(value.slice(3, dot))
     if (!key) return null
     const stale = key !== this.#keys[0]
-    const text = open(key, value.slice(dot + 1), `${value.slice(0, dot)}.${this.purpose}`)
+    // The associated data is `v1.<kid>.<purpose>`, that is, this value's own head and the purpose.
+    const text = open(key, value.slice(dot + 1), this.#aad.get(key)!)
     if (text instanceof Promise) return text.then((t) => (t === null ? null : { text: t, stale }))
     return text === null ? null : { text, stale }
   }

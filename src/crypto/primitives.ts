@@ -52,14 +52,20 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string):
   return diff === 0
 }
 
+// node:crypto's one-shot hash (Node ≥ 20.12): no Hash object per call. Native crypto objects are
+// costly for the young-generation GC, and a store-backed request hashes its token every time.
+const oneShotHash: ((algorithm: string, data: string, encoding: string) => string) | null = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash : null
+
 /** SHA-256 of a string, base64url (used to key stores by a hash of the token, never the token). */
 export function sha256(text: string): MaybePromise<string> {
+  if (oneShotHash) return oneShotHash('sha256', text, 'base64url')
   if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('base64url')
   return subtle!.digest('SHA-256', bs(utf8(text))).then((d) => toBase64Url(new Uint8Array(d)))
 }
 
 /** SHA-512 of a string, lowercase hex (Flask-Login's session identifier format). */
 export function sha512Hex(text: string): MaybePromise<string> {
+  if (oneShotHash) return oneShotHash('sha512', text, 'hex')
   if (nodeCrypto) return nodeCrypto.createHash('sha512').update(text).digest('hex')
   return subtle!.digest('SHA-512', bs(utf8(text))).then((d) => toHex(new Uint8Array(d)))
 }
@@ -114,15 +120,17 @@ const IV_BYTES = 12
 const TAG_BYTES = 16
 
 /**
- * AES-256-GCM seal: `base64url(iv ‖ ciphertext ‖ tag)`, with `aad` authenticated but not stored.
+ * AES-256-GCM seal: `base64url(iv ‖ ciphertext ‖ tag)`, with `aad` (text, or its UTF-8 bytes prepared
+ * once by the caller) authenticated but not stored.
  * A fresh random 96-bit IV per seal; at the volumes a session key sees, the birthday bound
  * (2^32 seals per key, NIST SP 800-38D) is far away, and key rotation resets it.
  */
-export function seal(key: PreparedKey, plaintext: string, aad: string): MaybePromise<string> {
+export function seal(key: PreparedKey, plaintext: string, aad: string | Uint8Array): MaybePromise<string> {
+  const aadBytes = typeof aad === 'string' ? utf8(aad) : aad
   const iv = randomBytes(IV_BYTES)
   if (nodeCrypto) {
     const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key.handle, iv)
-    cipher.setAAD(utf8(aad))
+    cipher.setAAD(aadBytes)
     const body = cipher.update(plaintext, 'utf8')
     const tail = cipher.final()
     return nodeCrypto.Buffer
@@ -130,19 +138,20 @@ export function seal(key: PreparedKey, plaintext: string, aad: string): MaybePro
       : toBase64Url(concat([iv, body, tail, cipher.getAuthTag()]))
   }
   return subtle!
-    .encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(utf8(aad)) }, key.handle.aes, bs(utf8(plaintext)))
+    .encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, key.handle.aes, bs(utf8(plaintext)))
     .then((ct) => toBase64Url(concat([iv, new Uint8Array(ct)])))
 }
 
 /** Open a seal; null on any failure whatsoever (bad encoding, wrong key, tampering): no oracle. */
-export function open(key: PreparedKey, sealed: string, aad: string): MaybePromise<string | null> {
+export function open(key: PreparedKey, sealed: string, aad: string | Uint8Array): MaybePromise<string | null> {
   const bytes = fromBase64Url(sealed)
   if (!bytes || bytes.length < IV_BYTES + TAG_BYTES) return null
   const iv = bytes.subarray(0, IV_BYTES)
+  const aadBytes = typeof aad === 'string' ? utf8(aad) : aad
   if (nodeCrypto) {
     try {
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key.handle, iv)
-      decipher.setAAD(utf8(aad))
+      decipher.setAAD(aadBytes)
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
       const head = decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES))
       const tail = decipher.final()
@@ -152,7 +161,7 @@ export function open(key: PreparedKey, sealed: string, aad: string): MaybePromis
     }
   }
   return subtle!
-    .decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(utf8(aad)) }, key.handle.aes, bs(bytes.subarray(IV_BYTES)))
+    .decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, key.handle.aes, bs(bytes.subarray(IV_BYTES)))
     .then(
       (pt) => fromUtf8(new Uint8Array(pt)),
       () => null,

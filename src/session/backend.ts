@@ -54,6 +54,8 @@ function expiresAt(s: { createdAt: number; lastSeenAt: number }, t: SessionTimeo
   return Math.min(s.lastSeenAt + t.idleTimeout, s.createdAt + t.absoluteTimeout)
 }
 
+const NOTHING: Promise<CookieWrite> = Promise.resolve(null)
+
 /** The sealed-cookie backend. */
 export class CookieSessionBackend implements SessionBackend {
   readonly store = null
@@ -65,9 +67,18 @@ export class CookieSessionBackend implements SessionBackend {
 
   /** Open one sealed value into a session, or null when it is not a valid, unexpired seal. */
   async open(value: string, now: number): Promise<Session | null> {
+    return this.#open(value, now)
+  }
+
+  // Synchronous on node:crypto, so that reading a sealed session waits for no microtask.
+  #open(value: string, now: number): Session | null | Promise<Session | null> {
     // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth opening.
     if (value.length > MAX_COOKIE_SIZE) return null
-    const opened = await this.keyring.open(value)
+    const opened = this.keyring.open(value)
+    return opened instanceof Promise ? opened.then((o) => this.#session(o, now)) : this.#session(opened, now)
+  }
+
+  #session(opened: { text: string; stale: boolean } | null, now: number): Session | null {
     if (!opened) return null
     let env: any
     try {
@@ -90,17 +101,38 @@ export class CookieSessionBackend implements SessionBackend {
     return s
   }
 
-  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
-    for (const v of values) {
-      const s = await this.open(v, info.now)
+  load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
+    try {
+      for (let i = 0; i < values.length; i++) {
+        const s = this.#open(values[i], info.now)
+        if (s instanceof Promise) return this.#loadRest(s, values, i, info)
+        if (s) return Promise.resolve(s)
+      }
+      return Promise.resolve(new Session({ createdAt: info.now, lastSeenAt: info.now }))
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  // The same loop once a seal has to be opened asynchronously (Web Crypto).
+  async #loadRest(pending: Promise<Session | null>, values: readonly string[], i: number, info: SessionRequestInfo): Promise<Session> {
+    const first = await pending
+    if (first) return first
+    for (let j = i + 1; j < values.length; j++) {
+      const s = await this.#open(values[j], info.now)
       if (s) return s
     }
     return new Session({ createdAt: info.now, lastSeenAt: info.now })
   }
 
-  async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
+  save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
+    // The common case, an unchanged session inside its touch interval, allocates nothing.
     const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
-    if (!session.changed && !session.rotated && !session.stale && !touch) return null
+    if (!session.changed && !session.rotated && !session.stale && !touch) return NOTHING
+    return this.#write(session, info)
+  }
+
+  async #write(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
     if (session.isEmpty) return session.origin === 'new' ? null : { expire: true }
     if (session.origin === 'new' && !session.changed) return null
     // A session regenerated this request starts now by the manager's clock (Session.regenerate uses the wall clock).
