@@ -113,6 +113,8 @@ function matrix(fws: readonly Fw[]): { servers: ServerSpec[]; cells: Cell[] } {
       cells.push({ fw, id: b, label: BACKEND_LABEL[b], server: s, method: 'GET', path: '/private', cookieFrom: s, expect: 'Hi Alice', noSetCookie: true })
     }
     const sealed = `${fw}:doorman-sealed`
+    // What a browser's cookie costs by itself (header parsing), with nothing mounted to read it.
+    cells.push({ fw, id: 'bare-cookie', label: 'bare route, sent the sealed session cookie (no doorman)', server: bare, method: 'GET', path: '/bare', cookieFrom: sealed, expect: 'ok', noSetCookie: true })
     cells.push({ fw, id: 'public', label: 'doorman-mounted route that never asks for the user', server: sealed, method: 'GET', path: '/public', cookieFrom: sealed, expect: 'public', noSetCookie: true })
     cells.push({ fw, id: 'login', label: 'doorman login (POST, loginUser, sealed cookie; no password hashing)', server: sealed, method: 'POST', path: '/login', cookieFrom: null, expect: 'ok', noSetCookie: false })
     const hmac = srv('hmac', { VARIANT: 'hmac' })
