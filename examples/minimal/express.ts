@@ -1,14 +1,18 @@
 /**
  * @module examples/minimal/express: the minimal doorman app on Express.
  *
- * `PORT=4001 npm run example:express`. No CSRF token on the POST forms here: the session and
- * remember cookies are SameSite=Lax, so browsers do not send them on cross-site POSTs; the full
- * example app adds `doorman/csrf` tokens on top.
+ * `PORT=4001 npm run example:express`, with `SESSION_STORE=cookie|memory|sqlite|redis|postgres` (and
+ * `SQLITE_PATH`, `REDIS_URL`, `DATABASE_URL`: see store.ts). Besides logging in and out and the
+ * guarded pages, it has the device list (`GET /sessions`, `POST /sessions/<id>/revoke`,
+ * `POST /logout-everywhere`) and `POST /password`: users.ts lists every route and its answers.
+ * No CSRF token on the POST forms here: the session and remember cookies are SameSite=Lax, so
+ * browsers do not send them on cross-site POSTs; the full example app adds `doorman/csrf` tokens.
  */
 import express, { type Request } from 'express'
 import { createLoginManager } from 'doorman'
 import { authErrorHandler, doorman, freshLoginRequired, loginRequired } from 'doorman/express'
-import { INVALID_CREDENTIALS, Users, isMain, loginPage, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { closeOnExit } from './store.ts'
+import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -17,7 +21,8 @@ const userOf = (req: Request) => req.user as User | null
 /** Build the app (tests call this; `npm run example:express` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
   const users = await Users.load()
-  const manager = createLoginManager(await optionsFromEnv(users, env))
+  const { options, close } = await optionsFromEnv(users, env)
+  const manager = createLoginManager(options)
   const app = express()
   app.use(express.urlencoded({ extended: false }))
   app.use(doorman(manager))
@@ -53,13 +58,34 @@ export async function createApp(env: Record<string, string | undefined> = proces
   })
   app.get('/api/me', loginRequired(), (req, res) => res.json({ id: userOf(req)!.id, username: userOf(req)!.username }))
   app.get('/flashes', async (req, res) => res.json(await req.auth.getFlashedMessages({ withCategories: true })))
+
+  // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
+  app.get('/sessions', loginRequired(), async (req, res) => (options.store ? res.json(await req.auth.listSessions()) : res.status(501).json(NEEDS_STORE)))
+  app.post('/sessions/:id/revoke', loginRequired(), async (req, res) => {
+    if (!options.store) return res.status(501).json(NEEDS_STORE)
+    if (!(await req.auth.revokeSession(req.params.id as string))) return res.status(404).json(NO_SUCH_SESSION)
+    res.redirect(303, '/sessions')
+  })
+  app.post('/logout-everywhere', loginRequired(), async (req, res) => {
+    if (!options.store) return res.status(501).json(NEEDS_STORE)
+    await req.auth.logoutEverywhere()
+    res.redirect(303, '/')
+  })
+  // A new password changes the auth epoch: the user's other sessions and remember tokens end.
+  app.post('/password', freshLoginRequired(), async (req, res) => {
+    const problem = newPasswordProblem(req.body?.password)
+    if (problem) return res.status(400).json({ error: problem })
+    await req.auth.credentialsChanged(await users.setPassword(userOf(req)!, req.body.password))
+    res.redirect(303, '/')
+  })
   // Last: a store outage becomes a 503 instead of Express's default 500 page.
   app.use(authErrorHandler())
-  return { app, manager }
+  return { app, manager, close }
 }
 
 if (isMain(import.meta.url)) {
-  const { app } = await createApp()
+  const { app, close } = await createApp()
+  closeOnExit(close)
   const server = app.listen(portFromEnv(), '127.0.0.1', () => {
     const address = server.address()
     console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : ''}`)

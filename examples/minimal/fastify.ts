@@ -1,14 +1,18 @@
 /**
  * @module examples/minimal/fastify: the minimal doorman app on Fastify.
  *
- * `PORT=4001 npm run example:fastify`. No CSRF token on the POST forms here: the session and
- * remember cookies are SameSite=Lax, so browsers do not send them on cross-site POSTs; the full
- * example app adds `doorman/csrf` tokens on top.
+ * `PORT=4001 npm run example:fastify`, with `SESSION_STORE=cookie|memory|sqlite|redis|postgres` (and
+ * `SQLITE_PATH`, `REDIS_URL`, `DATABASE_URL`: see store.ts). Besides logging in and out and the
+ * guarded pages, it has the device list (`GET /sessions`, `POST /sessions/<id>/revoke`,
+ * `POST /logout-everywhere`) and `POST /password`: users.ts lists every route and its answers.
+ * No CSRF token on the POST forms here: the session and remember cookies are SameSite=Lax, so
+ * browsers do not send them on cross-site POSTs; the full example app adds `doorman/csrf` tokens.
  */
 import Fastify, { type FastifyRequest } from 'fastify'
 import { createLoginManager } from 'doorman'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman/fastify'
-import { INVALID_CREDENTIALS, Users, isMain, loginPage, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { closeOnExit } from './store.ts'
+import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -18,7 +22,8 @@ const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string 
 /** Build the app (tests call this; `npm run example:fastify` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
   const users = await Users.load()
-  const manager = createLoginManager(await optionsFromEnv(users, env))
+  const { options, close } = await optionsFromEnv(users, env)
+  const manager = createLoginManager(options)
   const app = Fastify()
   // HTML form posts, without @fastify/formbody: one value per field, the first one wins.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -59,11 +64,32 @@ export async function createApp(env: Record<string, string | undefined> = proces
   })
   app.get('/api/me', { preHandler: loginRequired() }, async (req) => ({ id: userOf(req)!.id, username: userOf(req)!.username }))
   app.get('/flashes', async (req) => req.auth.getFlashedMessages({ withCategories: true }))
-  return { app, manager }
+
+  // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
+  app.get('/sessions', { preHandler: loginRequired() }, async (req, reply) => (options.store ? req.auth.listSessions() : reply.code(501).send(NEEDS_STORE)))
+  app.post<{ Params: { id: string } }>('/sessions/:id/revoke', { preHandler: loginRequired() }, async (req, reply) => {
+    if (!options.store) return reply.code(501).send(NEEDS_STORE)
+    if (!(await req.auth.revokeSession(req.params.id))) return reply.code(404).send(NO_SUCH_SESSION)
+    return reply.redirect('/sessions', 303)
+  })
+  app.post('/logout-everywhere', { preHandler: loginRequired() }, async (req, reply) => {
+    if (!options.store) return reply.code(501).send(NEEDS_STORE)
+    await req.auth.logoutEverywhere()
+    return reply.redirect('/', 303)
+  })
+  // A new password changes the auth epoch: the user's other sessions and remember tokens end.
+  app.post('/password', { preHandler: freshLoginRequired() }, async (req, reply) => {
+    const problem = newPasswordProblem(form(req).password)
+    if (problem) return reply.code(400).send({ error: problem })
+    await req.auth.credentialsChanged(await users.setPassword(userOf(req)!, form(req).password!))
+    return reply.redirect('/', 303)
+  })
+  return { app, manager, close }
 }
 
 if (isMain(import.meta.url)) {
-  const { app } = await createApp()
+  const { app, close } = await createApp()
+  closeOnExit(close)
   await app.listen({ port: portFromEnv(), host: '127.0.0.1' })
   const address = app.server.address()
   console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : ''}`)

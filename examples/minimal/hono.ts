@@ -1,15 +1,19 @@
 /**
  * @module examples/minimal/hono: the minimal doorman app on Hono.
  *
- * `PORT=4001 npm run example:hono`. No CSRF token on the POST forms here: the session and
- * remember cookies are SameSite=Lax, so browsers do not send them on cross-site POSTs; the full
- * example app adds `doorman/csrf` tokens on top.
+ * `PORT=4001 npm run example:hono`, with `SESSION_STORE=cookie|memory|sqlite|redis|postgres` (and
+ * `SQLITE_PATH`, `REDIS_URL`, `DATABASE_URL`: see store.ts). Besides logging in and out and the
+ * guarded pages, it has the device list (`GET /sessions`, `POST /sessions/<id>/revoke`,
+ * `POST /logout-everywhere`) and `POST /password`: users.ts lists every route and its answers.
+ * No CSRF token on the POST forms here: the session and remember cookies are SameSite=Lax, so
+ * browsers do not send them on cross-site POSTs; the full example app adds `doorman/csrf` tokens.
  */
 import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { createLoginManager } from 'doorman'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman/hono'
-import { INVALID_CREDENTIALS, Users, isMain, loginPage, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { closeOnExit } from './store.ts'
+import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -18,7 +22,8 @@ const userOf = (c: Context) => c.get('user') as User | null
 /** Build the app (tests call this; `npm run example:hono` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
   const users = await Users.load()
-  const manager = createLoginManager(await optionsFromEnv(users, env))
+  const { options, close } = await optionsFromEnv(users, env)
+  const manager = createLoginManager(options)
   const app = new Hono()
   app.use(doorman(manager))
   const here = (c: Context) => { const u = new URL(c.req.url); return u.pathname + u.search }
@@ -57,11 +62,33 @@ export async function createApp(env: Record<string, string | undefined> = proces
   })
   app.get('/api/me', loginRequired(), (c) => c.json({ id: userOf(c)!.id, username: userOf(c)!.username }))
   app.get('/flashes', async (c) => c.json(await c.get('auth').getFlashedMessages({ withCategories: true })))
-  return { app, manager }
+
+  // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
+  app.get('/sessions', loginRequired(), async (c) => (options.store ? c.json(await c.get('auth').listSessions()) : c.json(NEEDS_STORE, 501)))
+  app.post('/sessions/:id/revoke', loginRequired(), async (c) => {
+    if (!options.store) return c.json(NEEDS_STORE, 501)
+    if (!(await c.get('auth').revokeSession(c.req.param('id')))) return c.json(NO_SUCH_SESSION, 404)
+    return c.redirect('/sessions', 303)
+  })
+  app.post('/logout-everywhere', loginRequired(), async (c) => {
+    if (!options.store) return c.json(NEEDS_STORE, 501)
+    await c.get('auth').logoutEverywhere()
+    return c.redirect('/', 303)
+  })
+  // A new password changes the auth epoch: the user's other sessions and remember tokens end.
+  app.post('/password', freshLoginRequired(), async (c) => {
+    const { password } = await c.req.parseBody()
+    const problem = newPasswordProblem(password)
+    if (problem) return c.json({ error: problem }, 400)
+    await c.get('auth').credentialsChanged(await users.setPassword(userOf(c)!, password as string))
+    return c.redirect('/', 303)
+  })
+  return { app, manager, close }
 }
 
 if (isMain(import.meta.url)) {
-  const { app } = await createApp()
+  const { app, close } = await createApp()
+  closeOnExit(close)
   serve({ fetch: app.fetch, port: portFromEnv(), hostname: '127.0.0.1' }, (info) => {
     console.log(`listening on http://127.0.0.1:${info.port}`)
   })

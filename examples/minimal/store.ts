@@ -1,22 +1,84 @@
 /**
  * @module examples/minimal/store: the session store named by `SESSION_STORE`.
  *
- * `cookie` (the default) keeps sessions in sealed cookies and needs nothing; `memory` keeps
- * logged-in sessions in this process (lost on restart). It is async so that stores which must
- * connect first fit the same call.
+ * | `SESSION_STORE`    | Sessions live in                      | Also reads                                    |
+ * | ------------------ | ------------------------------------- | --------------------------------------------- |
+ * | `cookie` (default) | sealed cookies: nothing to run        |                                               |
+ * | `memory`           | this process (lost on restart)        |                                               |
+ * | `sqlite`           | a SQLite file (better-sqlite3)        | `SQLITE_PATH` (default `./data/minimal.sqlite`) |
+ * | `redis`            | Redis (node-redis)                    | `REDIS_URL` (required), `REDIS_PREFIX`        |
+ * | `postgres`         | PostgreSQL (pg)                       | `DATABASE_URL` (required), `DATABASE_SCHEMA`  |
+ *
+ * `REDIS_PREFIX` is the key prefix (default `doorman:`) and `DATABASE_SCHEMA` the schema of the
+ * tables (default: the connection's `search_path`), so several apps can share one server. The
+ * drivers are loaded only when chosen, with the settings of docs/stores/*.md: while the server is
+ * down requests fail fast (doorman answers 503), and service resumes by itself when it is back.
+ * Cookie sessions cannot be listed or revoked one by one: see docs/revocation.md.
  */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { SessionStore } from 'doorman'
 import { memoryStore } from 'doorman/stores/memory'
 
-/** The store for `env.SESSION_STORE`, or undefined for sealed cookies. */
-export async function storeFromEnv(env: Record<string, string | undefined> = process.env): Promise<SessionStore | undefined> {
+/** The store (undefined for sealed cookies) and how to release its connection. */
+export interface OpenedStore {
+  store: SessionStore | undefined
+  close(): Promise<void>
+}
+
+const KINDS = ['cookie', 'memory', 'sqlite', 'redis', 'postgres']
+
+function required(env: Record<string, string | undefined>, name: string, kind: string, example: string): string {
+  const v = env[name]?.trim()
+  if (!v) throw new Error(`SESSION_STORE=${kind} needs ${name} (e.g. ${name}=${example})`)
+  return v
+}
+
+/** Open the store for `env.SESSION_STORE` (connecting to Redis or PostgreSQL first). */
+export async function storeFromEnv(env: Record<string, string | undefined> = process.env): Promise<OpenedStore> {
   const kind = env.SESSION_STORE || 'cookie'
   switch (kind) {
     case 'cookie':
-      return undefined
+      return { store: undefined, close: async () => {} }
     case 'memory':
-      return memoryStore()
+      return { store: memoryStore(), close: async () => {} }
+    case 'sqlite': {
+      const path = env.SQLITE_PATH || './data/minimal.sqlite'
+      const [{ default: Database }, { sqliteStore }] = await Promise.all([import('better-sqlite3'), import('doorman/stores/sqlite')])
+      mkdirSync(dirname(path), { recursive: true })
+      const db = new Database(path)
+      db.pragma('journal_mode = WAL')
+      db.pragma('busy_timeout = 5000')
+      return { store: sqliteStore({ db }), close: async () => void db.close() }
+    }
+    case 'redis': {
+      const url = required(env, 'REDIS_URL', kind, 'redis://127.0.0.1:6379')
+      const [{ createClient }, { redisStore }] = await Promise.all([import('redis'), import('doorman/stores/redis')])
+      const client = createClient({
+        url,
+        disableOfflineQueue: true, // fail fast while disconnected
+        socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+        commandOptions: { timeout: 2000 },
+      })
+      client.on('error', (e: Error) => console.warn(`redis: ${e.message}`))
+      await client.connect()
+      return { store: redisStore({ client, prefix: env.REDIS_PREFIX || undefined }), close: async () => void (await client.close()) }
+    }
+    case 'postgres': {
+      const connectionString = required(env, 'DATABASE_URL', kind, 'postgres://user@127.0.0.1:5432/app')
+      const [{ default: pg }, { postgresStore }] = await Promise.all([import('pg'), import('doorman/stores/postgres')])
+      const pool = new pg.Pool({ connectionString, connectionTimeoutMillis: 2000, query_timeout: 5000, max: 10 })
+      pool.on('error', (e) => console.warn(`postgres: ${e.message}`)) // idle clients cut by a restart
+      return { store: postgresStore({ pool, schema: env.DATABASE_SCHEMA || undefined }), close: () => pool.end() }
+    }
     default:
-      throw new Error(`SESSION_STORE must be one of cookie, memory (got ${JSON.stringify(kind)})`)
+      throw new Error(`SESSION_STORE must be one of ${KINDS.join(', ')} (got ${JSON.stringify(kind)})`)
+  }
+}
+
+/** Close `close` (the store's connection) on Ctrl-C and SIGTERM, then exit. */
+export function closeOnExit(close: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void close().finally(() => process.exit(0)))
   }
 }

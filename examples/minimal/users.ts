@@ -1,12 +1,33 @@
 /**
- * @module examples/minimal/users: the user table, the environment and the two HTML forms shared
- * by the three minimal apps (hono.ts, express.ts, fastify.ts).
+ * @module examples/minimal/users: the user table (with password changes and the auth epoch that
+ * follows the password), the environment, the JSON errors and the two HTML forms shared by the
+ * three minimal apps (hono.ts, express.ts, fastify.ts). Each of them serves:
+ *
+ * | Route                          | Guard       | Answer                                                      |
+ * | ------------------------------ | ----------- | ----------------------------------------------------------- |
+ * | `GET /`                        |             | `Hello, <username>` or `Hello, anonymous`                   |
+ * | `GET`, `POST /login`           |             | the form; 303 to `next` (fields `username`, `password`, `remember`) |
+ * | `POST /logout`                 |             | 303 to `/`                                                  |
+ * | `GET /private`, `GET /api/me`  | login       | text; JSON `{ id, username }` (also with `Authorization: Bearer`) |
+ * | `GET /fresh`                   | fresh login | text                                                        |
+ * | `GET`, `POST /reauth`          | login       | the form; 303 to `next` (field `password`)                  |
+ * | `GET /flashes`                 |             | the flashed messages, JSON                                  |
+ * | `GET /sessions`                | login       | JSON `[{ id, createdAt, lastSeenAt, ip, userAgent, current, remembered }]` |
+ * | `POST /sessions/<id>/revoke`   | login       | 303 to `/sessions`; 404 when the id is not one of the user's sessions |
+ * | `POST /logout-everywhere`      | login       | 303 to `/`: every session and remember token of the user ends, this one too |
+ * | `POST /password`               | fresh login | 303 to `/` (field `password`, 8 characters at least, else 400): every other session and remember token of the user ends, this one continues on a rotated session |
+ *
+ * The three device-list routes need a server-side store (`SESSION_STORE`, see store.ts): with
+ * sealed cookie sessions they answer 501 `{"error":"needs a server-side store"}`, since a cookie
+ * session cannot be listed or ended alone. A password change works with every store: it changes
+ * the user's auth epoch ({@link authEpoch}), and sessions made before it stop working.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { LoginManagerOptions } from 'doorman'
-import { hashPassword, verifyPassword } from 'doorman/password'
+import { PasswordError } from 'doorman/errors'
+import { hashPassword, validateNewPassword, verifyPassword } from 'doorman/password'
 import { storeFromEnv } from './store.ts'
 
 /** A user of the example apps. */
@@ -25,25 +46,26 @@ const SEED = [
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
-/** The users, with passwords hashed once (Argon2id) and API tokens kept only as hashes. */
+/**
+ * The users, with passwords hashed (Argon2id) and API tokens kept only as hashes. The table is in
+ * memory: each app gets its own copy, and a password change lasts until the process ends.
+ */
 export class Users {
   readonly #byId = new Map<string, User>()
-  readonly #byName = new Map<string, User>()
-  readonly #byToken = new Map<string, User>()
+  readonly #idByName = new Map<string, string>()
+  readonly #idByToken = new Map<string, string>()
 
-  static #loaded: Promise<Users> | null = null
-  /** Hash the seed passwords (about 50 ms each, once per process). */
-  static load(): Promise<Users> {
-    return (this.#loaded ??= (async () => {
-      const users = new Users()
-      for (const { password, token, ...u } of SEED) {
-        const user = { ...u, passwordHash: await hashPassword(password) }
-        users.#byId.set(user.id, user)
-        users.#byName.set(user.username, user)
-        if (token) users.#byToken.set(sha256(token), user)
-      }
-      return users
-    })())
+  static #seed: Promise<{ user: User; token?: string }[]> | null = null
+  /** A fresh table of the seed users (their passwords are hashed once per process, ~50 ms each). */
+  static async load(): Promise<Users> {
+    this.#seed ??= Promise.all(SEED.map(async ({ password, token, ...u }) => ({ user: { ...u, passwordHash: await hashPassword(password) }, token })))
+    const users = new Users()
+    for (const { user, token } of await this.#seed) {
+      users.#byId.set(user.id, { ...user })
+      users.#idByName.set(user.username, user.id)
+      if (token) users.#idByToken.set(sha256(token), user.id)
+    }
+    return users
   }
 
   byId(id: string): User | null {
@@ -52,13 +74,13 @@ export class Users {
 
   /** The user whose API token this is; tokens are looked up by hash, never compared as text. */
   byToken(token: string): User | null {
-    return this.#byToken.get(sha256(token)) ?? null
+    return this.byId(this.#idByToken.get(sha256(token)) ?? '')
   }
 
   /** The user with these credentials, or null; an unknown name costs as much as a wrong password. */
   async authenticate(username: unknown, password: unknown): Promise<User | null> {
     if (typeof username !== 'string' || typeof password !== 'string') return null
-    const user = this.#byName.get(username)
+    const user = this.byId(this.#idByName.get(username) ?? '')
     return (await verifyPassword(user?.passwordHash, password)) && user ? user : null
   }
 
@@ -66,17 +88,48 @@ export class Users {
   async checkPassword(user: User, password: unknown): Promise<boolean> {
     return typeof password === 'string' && verifyPassword(user.passwordHash, password)
   }
+
+  /**
+   * Give `user` a new password (checked with {@link newPasswordProblem} first) and return the
+   * updated user. The new hash changes the user's auth epoch.
+   */
+  async setPassword(user: User, password: string): Promise<User> {
+    const updated = { ...user, passwordHash: await hashPassword(password) }
+    this.#byId.set(user.id, updated)
+    return updated
+  }
 }
 
-/** Manager options from the environment: SECRET_KEY, SESSION_PROTECTION, TRUST_PROXY, SESSION_STORE. */
-export async function optionsFromEnv(users: Users, env: Record<string, string | undefined> = process.env): Promise<LoginManagerOptions<User>> {
+/** Why `password` cannot be a new password (doorman/password's policy: 8 characters at least), or null. */
+export function newPasswordProblem(password: unknown): string | null {
+  try {
+    validateNewPassword(password as string)
+    return null
+  } catch (e) {
+    if (e instanceof PasswordError) return e.message
+    throw e
+  }
+}
+
+/**
+ * The auth epoch: a short hash of the password hash. A password change changes it, and doorman
+ * then refuses every session and remember token made before (cookie sessions included).
+ */
+export const authEpoch = (user: User) => sha256(user.passwordHash).slice(0, 16)
+
+/**
+ * Manager options from the environment: SECRET_KEY, SESSION_PROTECTION, TRUST_PROXY, and the
+ * store (SESSION_STORE and its variables, see store.ts). `close` releases the store's connection.
+ */
+export async function optionsFromEnv(users: Users, env: Record<string, string | undefined> = process.env): Promise<{ options: LoginManagerOptions<User>; close: () => Promise<void> }> {
   const protection = env.SESSION_PROTECTION || 'basic'
   if (protection !== 'off' && protection !== 'basic' && protection !== 'strong') {
     throw new Error(`SESSION_PROTECTION must be off, basic or strong (got ${JSON.stringify(protection)})`)
   }
   const trust = env.TRUST_PROXY || '0'
   if (trust !== '0' && trust !== '1') throw new Error(`TRUST_PROXY must be 0 or 1 (got ${JSON.stringify(trust)})`)
-  return {
+  const { store, close } = await storeFromEnv(env)
+  const options: LoginManagerOptions<User> = {
     // A random secret logs everyone out at each restart: set SECRET_KEY in real deployments.
     secret: env.SECRET_KEY || randomBytes(32).toString('hex'),
     userLoader: (id) => users.byId(id),
@@ -85,13 +138,20 @@ export async function optionsFromEnv(users: Users, env: Record<string, string | 
       const m = /^Bearer ([\x21-\x7e]+)$/.exec(req.header('authorization') ?? '')
       return m ? users.byToken(m[1]) : null
     },
-    store: await storeFromEnv(env),
+    authEpoch,
+    store,
     sessionProtection: protection,
     trustProxy: trust === '1',
     loginView: '/login',
     refreshView: '/reauth',
   }
+  return { options, close }
 }
+
+/** What `GET /sessions` and the revocation routes answer (501) with cookie sessions. */
+export const NEEDS_STORE = { error: 'needs a server-side store' }
+/** What `POST /sessions/<id>/revoke` answers (404) for an id that is not one of the user's sessions. */
+export const NO_SUCH_SESSION = { error: 'no such session' }
 
 /** The port to listen on. */
 export function portFromEnv(env: Record<string, string | undefined> = process.env): number {

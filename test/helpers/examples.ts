@@ -12,12 +12,25 @@ import { Client, type ClientOptions } from './client.ts'
 /** A fixed secret, so two builds of an example can share cookies when a test wants them to. */
 export const EXAMPLE_SECRET = 'example-secret-for-tests-0123456789abcdef'
 
-/** Build the example app of `fw` with `env` (SECRET_KEY defaults to {@link EXAMPLE_SECRET}). */
+/**
+ * Build the example app of `fw` with `env` (SECRET_KEY defaults to {@link EXAMPLE_SECRET}).
+ * Closing the target also closes the app's store connection.
+ */
 export async function exampleTarget(fw: Framework, env: Record<string, string | undefined> = {}): Promise<Target> {
   const e = { SECRET_KEY: EXAMPLE_SECRET, ...env }
-  if (fw === 'hono') return targetFor('hono', (await honoApp(e)).app)
-  if (fw === 'express') return targetFor('express', (await expressApp(e)).app)
-  return targetFor('fastify', (await fastifyApp(e)).app)
+  const { app, close } = fw === 'hono' ? await honoApp(e) : fw === 'express' ? await expressApp(e) : await fastifyApp(e)
+  const target = await targetFor(fw, app)
+  return {
+    name: target.name,
+    request: (path, init) => target.request(path, init),
+    async close() {
+      try {
+        await target.close()
+      } finally {
+        await close()
+      }
+    },
+  }
 }
 
 /** `describe(title [fw])` once per example. */

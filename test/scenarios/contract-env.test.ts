@@ -161,8 +161,8 @@ eachExample('contract: environment and cookies', (fw) => {
 })
 
 test('storeFromEnv: cookie (default) is no store, memory is a MemoryStore', async () => {
-  assert.equal(await storeFromEnv({}), undefined)
-  assert.equal(await storeFromEnv({ SESSION_STORE: 'cookie' }), undefined)
-  assert.ok((await storeFromEnv({ SESSION_STORE: 'memory' })) instanceof MemoryStore)
+  assert.equal((await storeFromEnv({})).store, undefined)
+  assert.equal((await storeFromEnv({ SESSION_STORE: 'cookie' })).store, undefined)
+  assert.ok((await storeFromEnv({ SESSION_STORE: 'memory' })).store instanceof MemoryStore)
   await assert.rejects(storeFromEnv({ SESSION_STORE: 'redis-ish' }))
 })
