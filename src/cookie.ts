@@ -61,13 +61,9 @@ const READ_RUN = /[\x20\x21\x23-\x3a\x3c-\x5b\x5d-\x7e]*/y
 
 // Only SP and HTAB are whitespace here (RFC 6265 §5.2 WSP). Trimming Unicode spaces lets a
 // U+2000-prefixed cookie pose as a `__Host-` one (PortSwigger cookie-prefix bypass).
-function isWsp(c: number): boolean {
-  return c === 0x20 || c === 0x09
-}
+const isWsp = (c: number): boolean => c === 0x20 || c === 0x09
 
-function isToken(s: string, start: number, end: number): boolean {
-  return start < end && allIn(TOKEN, s, start, end)
-}
+const isToken = (s: string, start: number, end: number): boolean => start < end && allIn(TOKEN, s, start, end)
 
 function allIn(table: Uint8Array, s: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {

@@ -35,3 +35,26 @@ export function clientIp(remote: string | undefined, forwardedFor: string | null
   // With N trusted proxies, the client is the Nth address from the right (each proxy appends one).
   return normalizeIp(hops[Math.max(0, hops.length - trustProxy)])
 }
+
+/**
+ * {@link clientIdentifier} with a small cache of recent clients, so that session protection does
+ * not hash the same two strings again on every request of a session.
+ */
+// Client identifiers (SHA-512 of `<ip>|<user agent>`) of recent clients, so that session
+// protection does not hash the same two strings again on every request of a session. Bounded in
+// entries and in key length, and simply emptied when full.
+const IDENT_CACHE_ENTRIES = 1024
+const IDENT_CACHE_KEY_LENGTH = 512
+const identCache = new Map<string, string>()
+
+export function cachedClientIdentifier(ip: string | undefined, userAgent: string | null | undefined): string | Promise<string> {
+  const key = `${ip ?? ''}|${userAgent ?? ''}`
+  const hit = identCache.get(key)
+  if (hit !== undefined) return hit
+  const v = clientIdentifier(ip, userAgent)
+  if (typeof v === 'string' && key.length <= IDENT_CACHE_KEY_LENGTH) {
+    if (identCache.size >= IDENT_CACHE_ENTRIES) identCache.clear()
+    identCache.set(key, v)
+  }
+  return v
+}

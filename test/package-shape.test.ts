@@ -3,7 +3,7 @@
 // core imports no framework.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -34,4 +34,22 @@ test('the core imports no framework', () => {
     assert.doesNotMatch(text, /from '(hono|express|fastify)/, `${f} imports no framework`)
     assert.doesNotMatch(text, /from 'node:/, `${f} has no static node: import`)
   }
+})
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n)
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : []
+  })
+}
+
+// style.md: one concept per file, ≤ 300 lines, ≤ 150 for a framework adapter.
+test('source files stay within their size budgets', () => {
+  const over: string[] = []
+  for (const f of walk(join(root, 'src'))) {
+    const lines = readFileSync(f, 'utf8').replace(/\n$/, '').split('\n').length
+    const budget = /[\\/]adapters[\\/](hono|express|fastify|fetch)\.ts$/.test(f) ? 150 : 300
+    if (lines > budget) over.push(`${f.slice(root.length)}: ${lines} > ${budget}`)
+  }
+  assert.deepEqual(over, [])
 })

@@ -1,0 +1,169 @@
+/**
+ * @module doorman/request-session: what a request knows about itself and its session, before
+ * any user is involved: the client's address and scheme, the clock, the session (read from its
+ * cookie on first use and written back only when it changed), flashed messages and the safe
+ * `next`. {@link RequestAuth} adds the user on top.
+ */
+import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
+import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
+import { safeNextUrl } from './next-url.ts'
+import { clientIp } from './protection.ts'
+import type { Session } from './session/session.ts'
+import type { AuthRequest } from './context.ts'
+import type { EventRequest } from './events.ts'
+import type { LoginManager } from './manager.ts'
+
+/** Options of {@link RequestAuth.getFlashedMessages}, Flask's `get_flashed_messages`. */
+export interface FlashOptions {
+  /** Return `[category, message]` pairs instead of messages. @default false */
+  withCategories?: boolean
+  /** Only these categories (all flashes are consumed regardless, as in Flask). */
+  categoryFilter?: readonly string[]
+}
+
+/** The session half of the per-request object; see {@link RequestAuth}. */
+export class RequestSession<U extends object = object> {
+  /** The manager this request belongs to. */
+  readonly manager: LoginManager<U>
+  /** The request, as the core sees it. */
+  readonly request: AuthRequest
+  #session: Session | null = null
+  #sessionLoad: Promise<Session> | null = null
+  #flashes: [string, string][] | undefined
+  #now: number | undefined
+  #ip: string | undefined | null = null
+
+  constructor(manager: LoginManager<U>, request: AuthRequest) {
+    this.manager = manager
+    this.request = request
+  }
+
+  /** Now, in seconds, fixed for the whole request. */
+  get now(): number {
+    return (this.#now ??= Math.floor(this.manager.now() / 1000))
+  }
+
+  /** The client address, after the manager's `trustProxy` rules. */
+  get ip(): string | undefined {
+    if (this.#ip === null) {
+      this.#ip = clientIp(this.request.remoteAddress, this.request.header('x-forwarded-for'), this.manager.options.trustProxy ?? false)
+    }
+    return this.#ip
+  }
+
+  /** Whether the request came over HTTPS (through a trusted proxy's `X-Forwarded-Proto` when configured). */
+  get secure(): boolean {
+    const tp = this.manager.options.trustProxy
+    if (tp) {
+      const proto = this.request.header('x-forwarded-proto')
+      if (proto) return proto.split(',')[0].trim().toLowerCase() === 'https'
+    }
+    return this.request.url.startsWith('https:')
+  }
+
+  /** True once the session has been asked for (read, or being read). */
+  protected get sessionTouched(): boolean {
+    return this.#sessionLoad !== null || this.#session !== null
+  }
+
+  /** The request as events describe it. */
+  get eventRequest(): EventRequest {
+    return { method: this.request.method, url: this.request.url, ip: this.ip }
+  }
+
+  /** The session, read from its cookie on first use. */
+  session(): Promise<Session> {
+    if (this.#session) return Promise.resolve(this.#session)
+    return (this.#sessionLoad ??= this.#readSession())
+  }
+
+  #readSession(): Promise<Session> {
+    // Keys are ready at once on node:crypto (null): no need to wait a microtask for them.
+    const ready = this.manager.ready()
+    return ready ? ready.then(() => this.#openSession()) : this.#openSession()
+  }
+
+  async #openSession(): Promise<Session> {
+    const values = getCookies(this.request.header('cookie'), this.manager.sessionCookie.name)
+    const s = await this.manager.backend.load(values, this.info())
+    this.#session = s
+    return s
+  }
+
+  /** What the session backend and remember strategies need to know about this request. */
+  protected info() {
+    return { now: this.now, ip: this.ip ?? null, userAgent: this.request.header('user-agent') ?? null }
+  }
+
+  /**
+   * Flash a message for the next page (Flask's `flash`), read once by {@link getFlashedMessages}.
+   *
+   * @example
+   * ```ts
+   * await req.auth.flash('Saved.', 'success')
+   * ```
+   */
+  async flash(message: string, category = 'message'): Promise<void> {
+    const s = await this.session()
+    const list = s.get<unknown>(K.flashes)
+    s.set(K.flashes, [...(Array.isArray(list) ? list : []), [String(category), String(message)]])
+  }
+
+  /** Take the flashed messages (Flask's `get_flashed_messages`): all are consumed on first call. */
+  async getFlashedMessages(options: FlashOptions & { withCategories: true }): Promise<[string, string][]>
+  async getFlashedMessages(options?: FlashOptions): Promise<string[]>
+  async getFlashedMessages(options: FlashOptions = {}): Promise<string[] | [string, string][]> {
+    if (this.#flashes === undefined) {
+      const s = await this.session()
+      const raw = s.has(K.flashes) ? s.pop<unknown>(K.flashes) : undefined
+      this.#flashes = Array.isArray(raw)
+        ? raw.filter((f): f is [string, string] => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string')
+        : []
+    }
+    let list = this.#flashes
+    if (options.categoryFilter?.length) list = list.filter(([c]) => options.categoryFilter!.includes(c))
+    return options.withCategories ? list.map(([c, m]) => [c, m] as [string, string]) : list.map(([, m]) => m)
+  }
+
+  /**
+   * Where to go after login: the `next` given (or the request's `next` query field, or the one
+   * kept in the session with `useSessionForNext`), if it is a safe same-origin path; else `fallback`.
+   *
+   * @example
+   * ```ts
+   * res.redirect(303, await req.auth.nextUrl('/'))
+   * ```
+   */
+  async nextUrl(fallback = '/', next?: unknown): Promise<string> {
+    let candidate = next
+    if (candidate === undefined) {
+      const values = new URL(this.request.url).searchParams.getAll(this.manager.nextField)
+      // Two `next` values is parameter pollution (ASVS 15.3.7): take neither.
+      candidate = values.length === 1 ? values[0] : undefined
+    }
+    if (this.manager.options.useSessionForNext) {
+      const s = await this.session()
+      const stored = s.has(K.next) ? s.pop(K.next) : undefined
+      if (candidate === undefined) candidate = stored
+    }
+    return safeNextUrl(candidate, this.request.url) ?? fallback
+  }
+
+  /** Flash a message through the manager's `localize`, unless it is empty. */
+  async flashLocalized(message: string | undefined, category: string | undefined): Promise<void> {
+    if (!message) return
+    const text = this.manager.options.localize ? this.manager.options.localize(message) : message
+    if (text) await this.flash(text, category ?? NEEDS_REFRESH_MESSAGE_CATEGORY)
+  }
+
+  /** Save the session if it changed; the `Set-Cookie` value for it, if any. */
+  protected async commitSession(): Promise<string | null> {
+    if (!this.#session) return null
+    const m = this.manager
+    const w = await m.backend.save(this.#session, this.info())
+    const name = m.sessionCookie.name
+    if (w && 'value' in w) return serializeCookie(name, w.value, m.cookieAttributes('session', this.secure, w.maxAge))
+    if (w) return expireCookie(name, m.cookieAttributes('session', this.secure))
+    return null
+  }
+}

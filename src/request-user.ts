@@ -1,0 +1,194 @@
+/**
+ * @module doorman/request-user: who the request's user is, loaded lazily and at most once, in
+ * Flask-Login's order: the session (with session protection and the auth epoch checked), then the
+ * remember-me cookie (restoring a new, non-fresh session), then the request loader.
+ */
+import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
+import { getCookies } from './cookie.ts'
+import { cachedClientIdentifier } from './protection.ts'
+import { FlaskLoginRemember } from './remember.ts'
+import { pendingSelector } from './session/backend.ts'
+import { RequestSession } from './request-session.ts'
+import type { Session } from './session/session.ts'
+import type { LoginManager } from './manager.ts'
+
+/** A remember-me cookie to write at the end of the request: set, clear, or nothing. */
+export type RememberWrite = { value: string; maxAge: number } | 'clear' | null
+
+/** The user half of the per-request object; see {@link RequestAuth}. */
+export class RequestUser<U extends object = object> extends RequestSession<U> {
+  /** Called when the user becomes known or changes, so adapters can fill `req.user` & co. */
+  onUser: ((user: U | null) => void) | null = null
+  protected userLoad: Promise<U | null> | null = null
+  protected loaded = false
+  protected user: U | null = null
+  protected viaRequest = false
+  protected remembered: boolean | null = null
+  protected rememberWrite: RememberWrite = null
+
+  /**
+   * True while nothing has touched this request's auth state: the session was never read, nobody
+   * asked for the user and nothing is to be written, so {@link commit} would return no cookie and
+   * adapters may skip it. A route that never asks for the user then costs next to nothing.
+   */
+  get pristine(): boolean {
+    return !this.sessionTouched && this.userLoad === null && !this.loaded && this.rememberWrite === null
+  }
+
+  /** The user if already loaded this request (undefined when nobody asked yet). */
+  get loadedUser(): U | null | undefined {
+    return this.loaded ? this.user : undefined
+  }
+
+  /** True when this request was authenticated by the request loader (no session involved). */
+  get viaRequestLoader(): boolean {
+    return this.viaRequest
+  }
+
+  /** The logged-in user, or null; loads at most once per request. */
+  getUser(): Promise<U | null> {
+    if (this.loaded) return Promise.resolve(this.user)
+    return (this.userLoad ??= this.#load().then((u) => {
+      this.user = u
+      this.loaded = true
+      this.onUser?.(u)
+      return u
+    }))
+  }
+
+  /** Flask-Login's `current_user`: the user, or the anonymous user. */
+  async currentUser(): Promise<U | ReturnType<LoginManager<U>['anonymousUser']>> {
+    return (await this.getUser()) ?? this.manager.anonymousUser()
+  }
+
+  /** Whether a user is logged in for this request. */
+  async isAuthenticated(): Promise<boolean> {
+    return (await this.getUser()) !== null
+  }
+
+  async #load(): Promise<U | null> {
+    const m = this.manager
+    if (m.events.has('accessed')) m.events.emit('accessed', { request: this.eventRequest })
+    let user: U | null = null
+    if (m.options.userLoader) {
+      const s = await this.session()
+      let uid = s.get(K.userId)
+      if (typeof uid === 'string' && m.sessionProtection !== 'off') {
+        const same = this.#protect(s)
+        if (!(typeof same === 'boolean' ? same : await same)) uid = undefined
+      }
+      if (typeof uid === 'string') {
+        user = this.#accept(await m.options.userLoader(uid))
+        if (user && m.options.authEpoch && !(await this.epochMatches(user, s.get(K.epoch)))) {
+          m.events.emit('epochMismatch', { userId: uid, request: this.eventRequest })
+          user = null
+        }
+        // Deleted, disabled or re-keyed users lose the session at once (ASVS 7.4.2).
+        if (!user) this.dropAuth(s)
+      }
+      if (!user) user = await this.#fromRemember()
+    }
+    if (!user && m.options.requestLoader) {
+      user = this.#accept(await m.options.requestLoader(this.request))
+      if (user) {
+        this.viaRequest = true
+        m.events.emit('loadedFromRequest', { user, request: this.eventRequest })
+      }
+    }
+    return user
+  }
+
+  #accept(u: U | null | undefined): U | null {
+    if (u == null) return null
+    return this.manager.isActive(u) ? u : null
+  }
+
+  protected dropAuth(s: Session): void {
+    for (const k of AUTH_KEYS) s.delete(k)
+    s.regenerate()
+  }
+
+  // Synchronous when the identifier is (node:crypto, or cached): one microtask less per request.
+  #protect(s: Session): boolean | Promise<boolean> {
+    const ident = cachedClientIdentifier(this.ip, this.request.header('user-agent'))
+    return typeof ident === 'string' ? this.#protectWith(s, ident) : ident.then((i) => this.#protectWith(s, i))
+  }
+
+  #protectWith(s: Session, ident: string): boolean {
+    if (s.get(K.identifier) === ident) return true
+    const m = this.manager
+    if (m.sessionProtection === 'basic' || s.permanent) {
+      if (s.get(K.fresh) !== false) s.set(K.fresh, false)
+      m.events.emit('sessionProtected', { mode: 'basic', request: this.eventRequest })
+      return true
+    }
+    for (const k of AUTH_KEYS) s.delete(k)
+    if (this.rememberValue()) this.rememberWrite = 'clear'
+    m.events.emit('sessionProtected', { mode: 'strong', request: this.eventRequest })
+    return false
+  }
+
+  protected async epochTag(user: U): Promise<string | null> {
+    const e = await this.manager.options.authEpoch!(user)
+    if (e === null || e === undefined) return null
+    return this.manager.epochKeys.tag(String(e))
+  }
+
+  protected async epochMatches(user: U, tag: unknown): Promise<boolean> {
+    const e = await this.manager.options.authEpoch!(user)
+    if (e === null || e === undefined) return tag === undefined || tag === null
+    return this.manager.epochKeys.checkTag(tag, String(e))
+  }
+
+  protected rememberValue(): string | undefined {
+    return getCookies(this.request.header('cookie'), this.manager.rememberCookie.name)[0]
+  }
+
+  async #fromRemember(): Promise<U | null> {
+    if (this.rememberWrite === 'clear') return null
+    const value = this.rememberValue()
+    if (!value) return null
+    const m = this.manager
+    const ctx = this.info()
+    const claim = await m.remember.verify(value, ctx)
+    // A bad remember cookie is dropped, and the request loader still runs (Flask-Login PR #901).
+    if (!claim) {
+      this.rememberWrite = 'clear'
+      return null
+    }
+    if ('theft' in claim) {
+      this.rememberWrite = 'clear'
+      m.events.emit('rememberTokenTheftSuspected', { userId: claim.userId, request: this.eventRequest })
+      return null
+    }
+    const user = this.#accept(await m.options.userLoader!(claim.userId))
+    const bound = !(m.remember instanceof FlaskLoginRemember)
+    if (!user || (m.options.authEpoch && bound && !(await this.epochMatches(user, claim.epoch)))) {
+      if (user) m.events.emit('epochMismatch', { userId: claim.userId, request: this.eventRequest })
+      await m.remember.revoke(value)
+      this.rememberWrite = 'clear'
+      return null
+    }
+    // A remembered login is a new session: rotated, not fresh, and bound to this client so that
+    // strong protection accepts it (Flask-Login #685).
+    const s = await this.session()
+    this.dropAuth(s)
+    s.set(K.userId, m.getId(user))
+    s.set(K.fresh, false)
+    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    if (m.options.authEpoch) s.set(K.epoch, await this.epochTag(user))
+    if (claim.selector) pendingSelector.set(s, claim.selector)
+    if (claim.rotated) this.rememberWrite = claim.rotated
+    this.remembered = true
+    m.events.emit('loadedFromCookie', { user, request: this.eventRequest })
+    return user
+  }
+
+  protected setUser(user: U | null, viaRequest: boolean): void {
+    this.user = user
+    this.loaded = true
+    this.userLoad = null
+    this.viaRequest = viaRequest
+    this.onUser?.(user)
+  }
+}
