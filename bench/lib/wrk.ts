@@ -2,7 +2,7 @@
  * Driving a server with wrk (pinned to its own core when `taskset` exists) and reading its report.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -33,7 +33,8 @@ export function canPin(): boolean {
 let postScript: string | null = null
 function luaPost(): string {
   if (!postScript) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'doorman-bench-'))
+    const dir = mkdtempSync(path.join(tmpdir(), 'doorman-bench-wrk-'))
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     postScript = path.join(dir, 'post.lua')
     writeFileSync(postScript, 'wrk.method = "POST"\n')
   }
