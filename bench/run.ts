@@ -112,6 +112,8 @@ function matrix(fws: readonly Fw[]): { servers: ServerSpec[]; cells: Cell[] } {
       const s = srv(`doorman-${b}`, { VARIANT: 'doorman', BACKEND: b })
       cells.push({ fw, id: b, label: BACKEND_LABEL[b], server: s, method: 'GET', path: '/private', cookieFrom: s, expect: 'Hi Alice', noSetCookie: true })
     }
+    const mw = srv('bare-mw', { VARIANT: 'bare-mw' })
+    cells.push({ fw, id: 'bare-mw', label: 'bare route behind a no-op middleware/hooks (no doorman)', server: mw, method: 'GET', path: '/bare', cookieFrom: null, expect: 'ok', noSetCookie: true })
     const sealed = `${fw}:doorman-sealed`
     // What a browser's cookie costs by itself (header parsing), with nothing mounted to read it.
     cells.push({ fw, id: 'bare-cookie', label: 'bare route, sent the sealed session cookie (no doorman)', server: bare, method: 'GET', path: '/bare', cookieFrom: sealed, expect: 'ok', noSetCookie: true })

@@ -1,6 +1,6 @@
 /**
  * Express benchmark server. Variants:
- * - `bare`: `/bare` only;
+ * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op middleware;
  * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `passport`: express-session (default MemoryStore, resave/saveUninitialized off) + passport;
@@ -13,6 +13,12 @@ const app = express()
 app.disable('x-powered-by')
 
 if (VARIANT === 'bare') {
+  app.get('/bare', (req, res) => {
+    res.send('ok')
+  })
+} else if (VARIANT === 'bare-mw') {
+  // What any auth middleware pays in Express: one app.use() layer that calls next().
+  app.use((req, res, next) => next())
   app.get('/bare', (req, res) => {
     res.send('ok')
   })

@@ -1,6 +1,6 @@
 /**
  * Fastify benchmark server. Variants:
- * - `bare`: `/bare` only;
+ * - `bare`: `/bare` only; `bare-mw`: the same with no-op onRequest and onSend hooks;
  * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `secure-session`: @fastify/secure-session (sealed cookie, libsodium);
@@ -12,6 +12,11 @@ import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeS
 const app = Fastify({ logger: false })
 
 if (VARIANT === 'bare') {
+  app.get('/bare', async () => 'ok')
+} else if (VARIANT === 'bare-mw') {
+  // What any auth plugin pays in Fastify: an onRequest and an onSend hook that do nothing.
+  app.addHook('onRequest', (req, reply, done) => done())
+  app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
   app.get('/bare', async () => 'ok')
 } else if (VARIANT === 'doorman') {
   const { createLoginManager } = await import('../../src/index.ts')

@@ -1,6 +1,6 @@
 /**
  * Hono (on @hono/node-server) benchmark server. Variants:
- * - `bare`: `/bare` only;
+ * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op async middleware;
  * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `signed-cookie`: Hono's own `getSignedCookie`/`setSignedCookie` helpers.
@@ -12,6 +12,12 @@ import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeS
 const app = new Hono()
 
 if (VARIANT === 'bare') {
+  app.get('/bare', (c) => c.text('ok'))
+} else if (VARIANT === 'bare-mw') {
+  // What any auth middleware pays in Hono: one async middleware that awaits next().
+  app.use(async (c, next) => {
+    await next()
+  })
   app.get('/bare', (c) => c.text('ok'))
 } else if (VARIANT === 'doorman') {
   const { createLoginManager } = await import('../../src/index.ts')
