@@ -141,7 +141,10 @@ describe('postgres store: schema, sweeping, queries, errors', { skip }, () => {
     await q(`INSERT INTO "${schema}".sw_remember_tokens (selector, user_id, validator_hash, created_at, expires_at, last_used_at) VALUES ('old', 'u', 'h', $1, $2, $1)`, [now - 100, now - 1])
     await store.create('live', rec('u', now, now + 3600), 3600) // first write starts a sweep
     const deadline = Date.now() + 10_000
-    while ((await count('sw_sessions')) !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    // The background sweep deletes sessions, then tokens: wait for both before asserting.
+    while (((await count('sw_sessions')) !== 1 || (await count('sw_remember_tokens')) !== 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
     assert.equal(await count('sw_sessions'), 1)
     assert.equal(await count('sw_remember_tokens'), 0)
     await q(`INSERT INTO "${schema}".sw_sessions (id, user_id, data, created_at, last_seen_at, expires_at) VALUES ('late', 'u', '{}', $1, $1, $2)`, [now - 100, now - 1])
