@@ -19,7 +19,7 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, errorResponse, finalHeaders } from './shared.ts'
+import { applyToNode, errorResponse, finalHeaders, nodeHeader } from './shared.ts'
 export { csrf } from './express-csrf.ts'
 
 declare global {
@@ -34,10 +34,6 @@ declare global {
   }
 }
 
-const header = (req: Request, name: string) => {
-  const v = req.headers[name]
-  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
-}
 
 /** Send a Web `Response` (from a guard) through Express. */
 export async function sendResponse(res: ExpressResponse, r: Response): Promise<void> {
@@ -63,7 +59,7 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
     const auth = new RequestAuth(manager, {
       method: req.method,
       url: `${proto}://${req.headers.host ?? 'localhost'}${req.originalUrl}`,
-      header: (n) => header(req, n),
+      header: (n) => nodeHeader(req.headers, n),
       remoteAddress: req.socket.remoteAddress,
     })
     req.auth = auth as any

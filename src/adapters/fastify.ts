@@ -17,7 +17,7 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, errorResponse, finalHeaders } from './shared.ts'
+import { applyToNode, errorResponse, finalHeaders, nodeHeader } from './shared.ts'
 export { csrf } from './fastify-csrf.ts'
 
 declare module 'fastify' {
@@ -35,10 +35,6 @@ export interface FastifyAuthOptions {
   manager: LoginManager<any>
 }
 
-function header(req: FastifyRequest, name: string): string | null {
-  const v = req.headers[name]
-  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
-}
 
 /** Send a Web `Response` (from a guard) through Fastify. */
 export async function sendResponse(reply: FastifyReply, r: Response): Promise<FastifyReply> {
@@ -66,7 +62,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
     const auth = new RequestAuth(manager, {
       method: req.method,
       url: `${req.protocol}://${req.host}${req.url}`,
-      header: (n) => header(req, n),
+      header: (n) => nodeHeader(req.headers, n),
       remoteAddress: req.socket.remoteAddress,
     })
     req.auth = auth as any

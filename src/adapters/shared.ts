@@ -74,3 +74,9 @@ export function applyToNode(res: NodeLikeResponse, h: FinalHeaders): void {
   if (h.cacheControl && (h.cacheControl.force || res.getHeader('cache-control') === undefined)) res.setHeader('cache-control', h.cacheControl.value)
   if (h.varyCookie) res.setHeader('vary', mergeVary(res.getHeader('vary') as string | undefined))
 }
+
+/** A Node request header by lower-case name, several values joined with `, `, or null. */
+export function nodeHeader(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const v = headers[name]
+  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+}

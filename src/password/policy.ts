@@ -82,6 +82,18 @@ function listed(list: Iterable<string>, password: string): boolean {
   return false
 }
 
+// The checks both entry points share: length and form, then a listed blocklist. Returns the
+// blocklist predicate still to run (sync or async, each entry point handles it), or null.
+function checkStatic(password: string, policy: PasswordPolicy | undefined): ((pw: string) => unknown) | null {
+  const resolved = resolvePolicy(policy)
+  checkShape(password, resolved)
+  const { blocklist } = resolved
+  if (blocklist === undefined) return null
+  if (typeof blocklist === 'function') return blocklist
+  if (listed(blocklist, password)) throw breached()
+  return null
+}
+
 /**
  * Checks a new password (at sign-up or change) against the policy, synchronously.
  *
@@ -100,14 +112,8 @@ function listed(list: Iterable<string>, password: string): boolean {
  * ```
  */
 export function validateNewPassword(password: string, policy?: PasswordPolicy): void {
-  const resolved = resolvePolicy(policy)
-  checkShape(password, resolved)
-  const { blocklist } = resolved
-  if (blocklist === undefined) return
-  if (typeof blocklist !== 'function') {
-    if (listed(blocklist, password)) throw breached()
-    return
-  }
+  const blocklist = checkStatic(password, policy)
+  if (!blocklist) return
   const verdict: unknown = blocklist(password)
   if (typeof verdict === 'boolean') {
     if (verdict) throw breached()
@@ -137,14 +143,8 @@ export function validateNewPassword(password: string, policy?: PasswordPolicy): 
  * ```
  */
 export async function checkNewPassword(password: string, policy?: PasswordPolicy): Promise<void> {
-  const resolved = resolvePolicy(policy)
-  checkShape(password, resolved)
-  const { blocklist } = resolved
-  if (blocklist === undefined) return
-  if (typeof blocklist !== 'function') {
-    if (listed(blocklist, password)) throw breached()
-    return
-  }
+  const blocklist = checkStatic(password, policy)
+  if (!blocklist) return
   const verdict: unknown = await blocklist(password)
   if (typeof verdict !== 'boolean') {
     throw new ConfigError('policy.blocklist', `must return a boolean (got ${typeof verdict})`)
