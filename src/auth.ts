@@ -180,7 +180,25 @@ export class RequestAuth<U extends object = object> extends RequestUser<U> {
    * a cookie are the adapter's to add (see `cacheHeaders`).
    */
   async commit(): Promise<string[]> {
+    return this.commitNow()
+  }
+
+  /**
+   * {@link commit}, synchronous when there is nothing to write (the session unchanged, no
+   * remember-me cookie due): adapters then finish the response without waiting for a promise.
+   */
+  commitNow(): string[] | Promise<string[]> {
     if (this.#committed) return []
+    const m = this.manager
+    const refresh = m.rememberCookie.refreshEachRequest && this.user && !this.viaRequest
+    if (this.rememberWrite === null && !refresh && this.sessionUnchanged()) {
+      this.#committed = true
+      return []
+    }
+    return this.#commit()
+  }
+
+  async #commit(): Promise<string[]> {
     this.#committed = true
     const m = this.manager
     const out: string[] = []

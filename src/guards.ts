@@ -22,30 +22,34 @@ export interface FreshLoginRequiredOptions extends LoginRequiredOptions {
   refreshView?: string
 }
 
-async function guarded(auth: RequestAuth<any>, check: () => Promise<Response | null>): Promise<Response | null> {
-  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return null
-  try {
-    return await check()
-  } catch (e) {
-    // A store outage must never let a request through, nor bounce users to a login page that
-    // cannot work either: 503, and service resumes by itself when the store is back.
-    if (e instanceof StoreError) return storeUnavailable(wantsJson((n) => auth.request.header(n)))
-    throw e
-  }
+const PASS: Promise<null> = Promise.resolve(null)
+
+// A store outage must never let a request through, nor bounce users to a login page that cannot
+// work either: 503, and service resumes by itself when the store is back.
+function outage(auth: RequestAuth<any>, e: unknown): Response {
+  if (e instanceof StoreError) return storeUnavailable(wantsJson((n) => auth.request.header(n)))
+  throw e
 }
 
 /** Flask-Login's `login_required` as a check: null when a user is logged in. */
 export function checkLogin(auth: RequestAuth<any>, options: LoginRequiredOptions = {}): Promise<Response | null> {
-  return guarded(auth, async () => ((await auth.getUser()) ? null : unauthorized(auth, options.loginView)))
+  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
+  // One promise on the way through: this check sits in front of every protected route.
+  return auth.getUser().then(
+    (u) => (u ? null : unauthorized(auth, options.loginView).catch((e) => outage(auth, e))),
+    (e) => outage(auth, e),
+  )
 }
 
 /** Flask-Login's `fresh_login_required` as a check: null when the login is fresh (enough). */
 export function checkFreshLogin(auth: RequestAuth<any>, options: FreshLoginRequiredOptions = {}): Promise<Response | null> {
-  return guarded(auth, async () => {
+  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
+  const check = async (): Promise<Response | null> => {
     if (!(await auth.getUser())) return unauthorized(auth, options.loginView)
     if (!(await auth.isFresh(options.within))) return needsRefresh(auth, options.refreshView)
     return null
-  })
+  }
+  return check().catch((e) => outage(auth, e))
 }
 
 /** Paths a protect-everything guard lets through: exact paths, `'/prefix/*'`, or a predicate. */

@@ -59,18 +59,18 @@ export class LoginManager<U extends object = object> {
     this.anonymousUser = o.anonymousUser
     this.now = o.now
     this.#grace = o.rotationGrace
-    this.#ready = this.#prepare(o.rememberFormat)
+    this.#ready = this.#prepare(o.rememberFormat, o.sealCache)
   }
 
-  #prepare(fmt: RememberOptions['format']): Promise<void> | null {
+  #prepare(fmt: RememberOptions['format'], sealCache: number): Promise<void> | null {
     const purposes = ['session', 'remember', 'epoch', 'csrf']
     const made = purposes.map((p) => Keyring.create(this.secrets, p))
     const finish = (rings: Keyring[]) => {
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
       this.#backend = this.options.store
-        ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name)
-        : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name)
+        ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
+        : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
       this.#remember =
         fmt === 'flask-login'
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)

@@ -12,23 +12,10 @@ import { hasRememberTokens, type SessionStore } from './session/store.ts'
 import type { RememberStrategy } from './remember.ts'
 import { resolveSessionCap } from './devices.ts'
 import type { AuthRequest } from './context.ts'
+import { bool, checkKeys, COOKIE_KEYS, resolveCookie, str, type CookieOptions, type ResolvedCookie } from './cookie-options.ts'
 import type { RequestAuth } from './auth.ts'
 
-/** Cookie settings shared by the session and remember-me cookies. */
-export interface CookieOptions {
-  /** Cookie name. */
-  name?: string
-  /** Domain attribute; leave unset for a host-only cookie (safer: no cookie tossing from siblings). */
-  domain?: string | null
-  /** Path attribute. @default '/' */
-  path?: string
-  /** Secure attribute: `'auto'` sets it when the request is HTTPS. @default 'auto' */
-  secure?: boolean | 'auto'
-  /** HttpOnly attribute. @default true */
-  httpOnly?: boolean
-  /** SameSite attribute. @default 'Lax' */
-  sameSite?: 'Strict' | 'Lax' | 'None'
-}
+export type { CookieOptions, ResolvedCookie } from './cookie-options.ts'
 
 /** Session settings. */
 export interface SessionOptions extends CookieOptions {
@@ -38,6 +25,8 @@ export interface SessionOptions extends CookieOptions {
   absoluteTimeout?: number | string
   /** Record activity at most this often. @default a tenth of the idle timeout, at most 5 minutes */
   touchInterval?: number | string
+  /** Sealed cookies kept opened in memory, so one seen again is not decrypted again; 0 for none. @default 1000 */
+  sealCache?: number
 }
 
 /** Remember-me settings, Flask-Login's `REMEMBER_COOKIE_*`. */
@@ -145,21 +134,10 @@ const KNOWN = new Set([
   'useSessionForNext', 'forceHostForRedirects', 'unauthorizedHandler', 'needsRefreshHandler', 'exemptMethods',
   'trustProxy', 'ambient', 'wwwAuthenticate', 'now', 'maxSessionsPerUser', 'sessionCapPolicy',
 ])
-const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite']
-const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval'])
+const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'sealCache'])
 const REMEMBER_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'duration', 'refreshEachRequest', 'format', 'flaskSecretKey', 'rotationGrace'])
 // Placeholders people paste from docs; refusing them costs nothing and saves a real incident.
 const WELL_KNOWN = new Set(['change-me-to-a-long-random-secret-value', 'x'.repeat(32), '0'.repeat(32)])
-
-/** Resolved cookie settings. */
-export interface ResolvedCookie {
-  name: string
-  domain: string | undefined
-  path: string
-  secure: boolean | 'auto'
-  httpOnly: boolean
-  sameSite: 'Strict' | 'Lax' | 'None'
-}
 
 /** The options after checking, with every default applied. */
 export interface ResolvedOptions<U extends object> {
@@ -167,6 +145,7 @@ export interface ResolvedOptions<U extends object> {
   sessionCookie: ResolvedCookie
   rememberCookie: ResolvedCookie & { duration: number; refreshEachRequest: boolean }
   timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
+  sealCache: number
   sessionProtection: 'off' | 'basic' | 'strong'
   exemptMethods: ReadonlySet<string>
   nextField: string
@@ -204,6 +183,8 @@ export function resolveOptions<U extends object>(options: LoginManagerOptions<U>
   if (absolute < idle) throw new ConfigError('session.absoluteTimeout', 'must not be shorter than session.idleTimeout')
   const touch = s.touchInterval === undefined ? Math.min(300, Math.max(1, Math.floor(idle / 10))) : optionSeconds('session.touchInterval', s.touchInterval)
   out.timeouts = { idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch }
+  out.sealCache = s.sealCache ?? 1000
+  if (!Number.isSafeInteger(out.sealCache) || out.sealCache < 0) throw new ConfigError('session.sealCache', 'must be a whole number, 0 or more')
   const sp = options.sessionProtection ?? D.SESSION_PROTECTION
   if (!['off', 'basic', 'strong'].includes(sp)) throw new ConfigError('sessionProtection', "must be 'off', 'basic' or 'strong'")
   out.sessionProtection = sp
@@ -261,40 +242,4 @@ function checkSecrets(secret: unknown): string[] {
     if (WELL_KNOWN.has(s) || new Set(s).size < 8) throw new ConfigError('secret', 'is a well-known or low-entropy value; generate a random one')
   }
   return list
-}
-
-function checkKeys(option: string, value: unknown, allowed: Set<string>): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(option, 'must be an object')
-  for (const k of Object.keys(value)) if (!allowed.has(k)) throw new ConfigError(`${option}.${k}`, 'is not a doorman option')
-}
-
-function resolveCookie(option: string, o: CookieOptions, defaultName: string): ResolvedCookie {
-  const name = str(`${option}.name`, o.name, defaultName)
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new ConfigError(`${option}.name`, 'must be a valid cookie name (RFC 6265 token)')
-  const path = str(`${option}.path`, o.path, '/')
-  if (!path.startsWith('/') || /[;\x00-\x1f\x7f]/.test(path)) throw new ConfigError(`${option}.path`, "must start with '/' and contain no ';' or control characters")
-  const domain = o.domain == null ? undefined : str(`${option}.domain`, o.domain, '')
-  if (domain !== undefined && !/^\.?[A-Za-z0-9.-]+$/.test(domain)) throw new ConfigError(`${option}.domain`, 'must be a host name')
-  const secure = o.secure ?? 'auto'
-  if (secure !== 'auto' && typeof secure !== 'boolean') throw new ConfigError(`${option}.secure`, "must be true, false or 'auto'")
-  const httpOnly = bool(`${option}.httpOnly`, o.httpOnly, true)
-  const sameSite = o.sameSite ?? 'Lax'
-  if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw new ConfigError(`${option}.sameSite`, "must be 'Strict', 'Lax' or 'None'")
-  if (sameSite === 'None' && secure === false) throw new ConfigError(`${option}.sameSite`, "'None' requires Secure (browsers drop it otherwise)")
-  if (name.startsWith('__Host-') && (domain !== undefined || path !== '/' || secure === false)) {
-    throw new ConfigError(`${option}.name`, 'with the __Host- prefix needs Path=/, no Domain and Secure')
-  }
-  return { name, domain, path, secure, httpOnly, sameSite }
-}
-
-function str(option: string, v: unknown, d: string): string {
-  if (v === undefined || v === null) return d
-  if (typeof v !== 'string' || v === '') throw new ConfigError(option, 'must be a non-empty string')
-  return v
-}
-
-function bool(option: string, v: unknown, d: boolean): boolean {
-  if (v === undefined || v === null) return d
-  if (typeof v !== 'boolean') throw new ConfigError(option, 'must be true or false')
-  return v
 }

@@ -12,6 +12,10 @@ import { RequestSession } from './request-session.ts'
 import type { Session } from './session/session.ts'
 import type { LoginManager } from './manager.ts'
 
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return v !== null && typeof v === 'object' && typeof (v as any).then === 'function'
+}
+
 /** A remember-me cookie to write at the end of the request: set, clear, or nothing. */
 export type RememberWrite = { value: string; maxAge: number } | 'clear' | null
 
@@ -48,12 +52,22 @@ export class RequestUser<U extends object = object> extends RequestSession<U> {
   /** The logged-in user, or null; loads at most once per request. */
   getUser(): Promise<U | null> {
     if (this.loaded) return Promise.resolve(this.user)
-    return (this.userLoad ??= this.#load().then((u) => {
-      this.user = u
-      this.loaded = true
-      this.onUser?.(u)
-      return u
-    }))
+    if (this.userLoad) return this.userLoad
+    let r: U | null | Promise<U | null>
+    try {
+      r = this.#load()
+    } catch (e) {
+      r = Promise.reject(e)
+    }
+    if (r instanceof Promise) return (this.userLoad = r.then((u) => this.#loaded(u)))
+    return Promise.resolve(this.#loaded(r))
+  }
+
+  #loaded(u: U | null): U | null {
+    this.user = u
+    this.loaded = true
+    this.onUser?.(u)
+    return u
   }
 
   /** Flask-Login's `current_user`: the user, or the anonymous user. */
@@ -66,28 +80,60 @@ export class RequestUser<U extends object = object> extends RequestSession<U> {
     return (await this.getUser()) !== null
   }
 
-  async #load(): Promise<U | null> {
+  // Written as plain functions rather than one async function: on the common path (a sealed
+  // session, node:crypto, a logged-in user) the only wait is the app's own loader, where an async
+  // function would add a promise and a microtask at every step.
+  #load(): U | null | Promise<U | null> {
     const m = this.manager
     if (m.events.has('accessed')) m.events.emit('accessed', { request: this.eventRequest })
-    let user: U | null = null
-    if (m.options.userLoader) {
-      const s = await this.session()
-      let uid = s.get(K.userId)
-      if (typeof uid === 'string' && m.sessionProtection !== 'off') {
-        const same = this.#protect(s)
-        if (!(typeof same === 'boolean' ? same : await same)) uid = undefined
-      }
-      if (typeof uid === 'string') {
-        user = this.#accept(await m.options.userLoader(uid))
-        if (user && m.options.authEpoch && !(await this.epochMatches(user, s.get(K.epoch)))) {
-          m.events.emit('epochMismatch', { userId: uid, request: this.eventRequest })
-          user = null
-        }
-        // Deleted, disabled or re-keyed users lose the session at once (ASVS 7.4.2).
-        if (!user) this.dropAuth(s)
-      }
-      if (!user) user = await this.#fromRemember()
+    if (!m.options.userLoader) return this.#fallback()
+    const s = this.sessionNow()
+    return s instanceof Promise ? s.then((x) => this.#fromSession(x)) : this.#fromSession(s)
+  }
+
+  #fromSession(s: Session): U | null | Promise<U | null> {
+    const uid = s.get(K.userId)
+    if (typeof uid !== 'string') return this.#fallback()
+    if (this.manager.sessionProtection !== 'off') {
+      const same = this.#protect(s)
+      if (typeof same !== 'boolean') return same.then((ok) => (ok ? this.#fromUserId(s, uid) : this.#fallback()))
+      if (!same) return this.#fallback()
     }
+    return this.#fromUserId(s, uid)
+  }
+
+  #fromUserId(s: Session, uid: string): U | null | Promise<U | null> {
+    const found = this.manager.options.userLoader!(uid)
+    return isThenable(found) ? Promise.resolve(found).then((u) => this.#checkUser(s, uid, u)) : this.#checkUser(s, uid, found)
+  }
+
+  #checkUser(s: Session, uid: string, found: U | null | undefined): U | null | Promise<U | null> {
+    const user = this.#accept(found)
+    if (user && this.manager.options.authEpoch) return this.#checkEpoch(s, uid, user)
+    if (user) return user
+    // Deleted, disabled or re-keyed users lose the session at once (ASVS 7.4.2).
+    this.dropAuth(s)
+    return this.#fallback()
+  }
+
+  async #checkEpoch(s: Session, uid: string, user: U): Promise<U | null> {
+    if (await this.epochMatches(user, s.get(K.epoch))) return user
+    this.manager.events.emit('epochMismatch', { userId: uid, request: this.eventRequest })
+    this.dropAuth(s)
+    return this.#fallback()
+  }
+
+  // No user from the session: the remember-me cookie, then the request loader.
+  #fallback(): null | Promise<U | null> {
+    const m = this.manager
+    const remember = m.options.userLoader && this.rememberWrite !== 'clear' && this.rememberValue()
+    if (!remember && !m.options.requestLoader) return null
+    return this.#fallbackAsync()
+  }
+
+  async #fallbackAsync(): Promise<U | null> {
+    const m = this.manager
+    let user: U | null = m.options.userLoader ? await this.#fromRemember() : null
     if (!user && m.options.requestLoader) {
       user = this.#accept(await m.options.requestLoader(this.request))
       if (user) {

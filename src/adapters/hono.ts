@@ -17,7 +17,7 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
+import { applyToResponse, errorResponse, finalHeadersNow } from './shared.ts'
 export { csrf } from './hono-csrf.ts'
 
 declare module 'hono' {
@@ -66,7 +66,8 @@ export function doorman<U extends object>(manager: LoginManager<U>, options: Hon
     // Nothing asked for the session or the user: nothing to write, and no promise to wait for.
     if (auth.pristine) return
     try {
-      const out = applyToResponse(c.res, await finalHeaders(auth))
+      const h = finalHeadersNow(auth)
+      const out = applyToResponse(c.res, h instanceof Promise ? await h : h)
       if (out !== c.res) replace(c, out)
     } catch (e) {
       const r = errorResponse(auth, e)
@@ -85,12 +86,12 @@ function replace(c: Context, res: Response): void {
 
 /** Flask-Login's `login_required` as Hono middleware. */
 export function loginRequired(options?: LoginRequiredOptions): MiddlewareHandler {
-  return async (c, next) => (await checkLogin(c.get('auth'), options)) ?? (await next())
+  return (c, next) => checkLogin(c.get('auth'), options).then((r): Promise<Response | void> | Response => r ?? next())
 }
 
 /** Flask-Login's `fresh_login_required` as Hono middleware (optionally fresh `within` a window). */
 export function freshLoginRequired(options?: FreshLoginRequiredOptions): MiddlewareHandler {
-  return async (c, next) => (await checkFreshLogin(c.get('auth'), options)) ?? (await next())
+  return (c, next) => checkFreshLogin(c.get('auth'), options).then((r): Promise<Response | void> | Response => r ?? next())
 }
 
 /**

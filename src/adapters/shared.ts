@@ -18,12 +18,28 @@ export interface FinalHeaders {
  * Commit the request's auth state and say which headers go out. A reply that sets a cookie, or is
  * rendered for a logged-in user, must not be cached by a shared cache (Flask CVE-2023-30861).
  */
-export async function finalHeaders(auth: RequestAuth<any>): Promise<FinalHeaders> {
-  const setCookie = await auth.commit()
-  const authenticated = auth.loadedUser != null && !auth.viaRequestLoader
+export function finalHeaders(auth: RequestAuth<any>): Promise<FinalHeaders> {
+  try {
+    const h = finalHeadersNow(auth)
+    return h instanceof Promise ? h : Promise.resolve(h)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
+
+const NO_COOKIE: readonly string[] = Object.freeze([])
+const PRIVATE: FinalHeaders = Object.freeze({ setCookie: NO_COOKIE as string[], cacheControl: Object.freeze({ value: 'private, no-store', force: false }), varyCookie: true })
+const PLAIN: FinalHeaders = Object.freeze({ setCookie: NO_COOKIE as string[], cacheControl: null, varyCookie: false })
+
+/** {@link finalHeaders}, synchronous when nothing is to be written (the common case). May throw. */
+export function finalHeadersNow(auth: RequestAuth<any>): FinalHeaders | Promise<FinalHeaders> {
+  const setCookie = auth.commitNow()
+  return setCookie instanceof Promise ? setCookie.then((c) => headersFor(auth, c)) : headersFor(auth, setCookie)
+}
+
+function headersFor(auth: RequestAuth<any>, setCookie: string[]): FinalHeaders {
   if (setCookie.length) return { setCookie, cacheControl: { value: 'no-store', force: true }, varyCookie: true }
-  if (authenticated) return { setCookie, cacheControl: { value: 'private, no-store', force: false }, varyCookie: true }
-  return { setCookie, cacheControl: null, varyCookie: false }
+  return auth.loadedUser != null && !auth.viaRequestLoader ? PRIVATE : PLAIN
 }
 
 /** Add `Cookie` to a `Vary` value. */

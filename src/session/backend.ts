@@ -13,6 +13,7 @@ import { randomToken, sha256 } from '../crypto/primitives.ts'
 import type { Keyring } from '../crypto/keyring.ts'
 import { MAX_COOKIE_SIZE, SESSION_KEYS } from '../defaults.ts'
 import { Session, sanitizeData } from './session.ts'
+import { SealCache, type OpenedSeal } from './seal-cache.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
 
 /** What a backend needs to know about the request it serves. */
@@ -40,6 +41,13 @@ export interface SessionTimeouts {
 export interface SessionBackend {
   /** Read the first valid session among the cookie values (several when a cookie is tossed). */
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session>
+  /**
+   * {@link load}, answering synchronously when it can (a sealed cookie on node:crypto): the hot
+   * path then waits for no microtask. May throw; optional for backends that are always async.
+   */
+  loadNow?(values: readonly string[], info: SessionRequestInfo): Session | Promise<Session>
+  /** True when {@link save} would write nothing and return null, so a caller may skip it. Optional. */
+  unchanged?(session: Session, now: number): boolean
   /** Persist a session at the end of a request and say what to do with the cookie. */
   save(session: Session, info: SessionRequestInfo): Promise<CookieWrite>
   /** The store behind this backend, when there is one. */
@@ -59,11 +67,16 @@ const NOTHING: Promise<CookieWrite> = Promise.resolve(null)
 /** The sealed-cookie backend. */
 export class CookieSessionBackend implements SessionBackend {
   readonly store = null
+  readonly #cache: SealCache | null
   constructor(
     readonly keyring: Keyring,
     readonly timeouts: SessionTimeouts,
     readonly cookieName: string,
-  ) {}
+    /** Opened seals to keep (see {@link SealCache}); 0 opens every cookie afresh. */
+    sealCache = 0,
+  ) {
+    this.#cache = sealCache > 0 ? new SealCache(sealCache) : null
+  }
 
   /** Open one sealed value into a session, or null when it is not a valid, unexpired seal. */
   async open(value: string, now: number): Promise<Session | null> {
@@ -74,11 +87,16 @@ export class CookieSessionBackend implements SessionBackend {
   #open(value: string, now: number): Session | null | Promise<Session | null> {
     // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth opening.
     if (value.length > MAX_COOKIE_SIZE) return null
+    const cache = this.#cache
+    const hit = cache?.get(value)
+    if (hit) return this.#session(hit, now)
     const opened = this.keyring.open(value)
-    return opened instanceof Promise ? opened.then((o) => this.#session(o, now)) : this.#session(opened, now)
+    if (opened instanceof Promise) return opened.then((o) => (o && cache?.set(value, o), this.#session(o, now)))
+    if (opened && cache) cache.set(value, opened)
+    return this.#session(opened, now)
   }
 
-  #session(opened: { text: string; stale: boolean } | null, now: number): Session | null {
+  #session(opened: OpenedSeal | null, now: number): Session | null {
     if (!opened) return null
     let env: any
     try {
@@ -103,15 +121,20 @@ export class CookieSessionBackend implements SessionBackend {
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
     try {
-      for (let i = 0; i < values.length; i++) {
-        const s = this.#open(values[i], info.now)
-        if (s instanceof Promise) return this.#loadRest(s, values, i, info)
-        if (s) return Promise.resolve(s)
-      }
-      return Promise.resolve(new Session({ createdAt: info.now, lastSeenAt: info.now }))
+      const s = this.loadNow(values, info)
+      return s instanceof Promise ? s : Promise.resolve(s)
     } catch (e) {
       return Promise.reject(e)
     }
+  }
+
+  loadNow(values: readonly string[], info: SessionRequestInfo): Session | Promise<Session> {
+    for (let i = 0; i < values.length; i++) {
+      const s = this.#open(values[i], info.now)
+      if (s instanceof Promise) return this.#loadRest(s, values, i, info)
+      if (s) return s
+    }
+    return new Session({ createdAt: info.now, lastSeenAt: info.now })
   }
 
   // The same loop once a seal has to be opened asynchronously (Web Crypto).
@@ -125,10 +148,13 @@ export class CookieSessionBackend implements SessionBackend {
     return new Session({ createdAt: info.now, lastSeenAt: info.now })
   }
 
+  unchanged(session: Session, now: number): boolean {
+    return !session.changed && !session.rotated && !session.stale && now - session.lastSeenAt < this.timeouts.touchInterval
+  }
+
   save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
     // The common case, an unchanged session inside its touch interval, allocates nothing.
-    const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
-    if (!session.changed && !session.rotated && !session.stale && !touch) return NOTHING
+    if (this.unchanged(session, info.now)) return NOTHING
     return this.#write(session, info)
   }
 
@@ -162,8 +188,9 @@ export class StoreSessionBackend implements SessionBackend {
     keyring: Keyring,
     readonly timeouts: SessionTimeouts,
     cookieName: string,
+    sealCache = 0,
   ) {
-    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName)
+    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
   }
 
   async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
@@ -195,6 +222,12 @@ export class StoreSessionBackend implements SessionBackend {
       return s
     }
     return new Session({ createdAt: info.now, lastSeenAt: info.now })
+  }
+
+  unchanged(session: Session, now: number): boolean {
+    if (session.previousId) return false
+    if (typeof session.get(SESSION_KEYS.userId) !== 'string') return session.origin !== 'store' && this.#sealed.unchanged(session, now)
+    return session.origin === 'store' && !!session.id && !session.rotated && !session.changed && now - session.lastSeenAt < this.timeouts.touchInterval
   }
 
   async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {

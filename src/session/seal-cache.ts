@@ -1,0 +1,42 @@
+/**
+ * @module doorman/session/seal-cache: sealed session cookies already opened, kept so that the next
+ * request carrying the same cookie skips its decryption.
+ *
+ * A browser sends the same session cookie with every request until the session changes (a login,
+ * a write, a touch at most every `touchInterval`), and opening it (AES-256-GCM, base64url, UTF-8)
+ * is most of what an authenticated request costs doorman. Only values that opened under a key of
+ * the keyring are kept, as the decrypted text: every request still parses it afresh and checks the
+ * idle and absolute timeouts from the timestamps inside, so a hit answers exactly what opening the
+ * cookie again would (the keyring cannot change during the manager's life). Keeping text rather
+ * than parsed objects means a handler mutating a value in place cannot leak into the next request.
+ */
+
+/** What opening a sealed value gave: its text, and whether an older key sealed it. */
+export interface OpenedSeal {
+  text: string
+  stale: boolean
+}
+
+/** A bounded first-in, first-out map from sealed cookie values to what they opened to. */
+export class SealCache {
+  readonly #entries = new Map<string, OpenedSeal>()
+
+  /** @param max entries kept; the oldest is dropped to make room (each costs its cookie's size, twice). */
+  constructor(readonly max: number) {}
+
+  /** What `value` opened to, if it was opened recently. */
+  get(value: string): OpenedSeal | undefined {
+    return this.#entries.get(value)
+  }
+
+  /** Remember what `value` opened to. */
+  set(value: string, opened: OpenedSeal): void {
+    if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value as string)
+    this.#entries.set(value, opened)
+  }
+
+  /** Number of values kept. */
+  get size(): number {
+    return this.#entries.size
+  }
+}
