@@ -137,4 +137,34 @@ describe('sqlite store: schema, sweeping, errors', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it('works with mmap_size set as the docs recommend, next to a handle without it', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'doorman-sqlite-'))
+    try {
+      const file = join(dir, 'sessions.db')
+      const mapped = new Database(file)
+      mapped.pragma('journal_mode = WAL')
+      mapped.pragma('mmap_size = 1073741824')
+      const plain = new Database(file)
+      const a = sqliteStore({ db: mapped })
+      const b = sqliteStore({ db: plain })
+      const now = Math.floor(Date.now() / 1000)
+      // Enough rows that the file spans many pages, and a checkpoint so reads come from the mapping.
+      const keys = Array.from({ length: 300 }, (_, i) => `k${i}`)
+      for (const k of keys) await b.create(k, rec(`u-${k}`, now, now + 60), 60)
+      plain.pragma('wal_checkpoint(TRUNCATE)')
+      for (const k of keys) assert.equal((await a.get(k))!.userId, `u-${k}`)
+      assert.equal(await a.touch('k7', now, now + 120, 60), true)
+      assert.equal((await b.get('k7'))!.expiresAt, now + 120)
+      await a.destroy('k8')
+      assert.equal(await b.get('k8'), null)
+      mapped.close()
+      plain.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

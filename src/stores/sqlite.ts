@@ -15,6 +15,8 @@
  * import { sqliteStore } from 'doorman/stores/sqlite'
  * const db = new Database('sessions.db')
  * db.pragma('journal_mode = WAL')
+ * // Large tables (100k+ sessions): map the file, so a lookup does not pay a read() per page.
+ * db.pragma('mmap_size = 1073741824')
  * const manager = createLoginManager({ secret, userLoader, store: sqliteStore({ db }) })
  * ```
  */
@@ -69,6 +71,10 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,36}$/
  */
 export function sqliteSchema(tablePrefix = 'doorman_'): string {
   const p = checkPrefix(tablePrefix)
+  // Rowid tables on purpose, not WITHOUT ROWID: a session row is ~400 bytes (data JSON, user
+  // agent), and a WITHOUT ROWID table keeps whole rows in its interior pages, so 1M sessions made
+  // a 7-level tree, a 28% bigger file and 2.5× slower inserts, for no flatter lookups (measured,
+  // docs/stores/sqlite.md). Rowids also keep recent sessions, the ones in use, on shared pages.
   return `CREATE TABLE IF NOT EXISTS ${p}sessions (
   id TEXT PRIMARY KEY NOT NULL,
   user_id TEXT NOT NULL,
