@@ -19,7 +19,8 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, errorResponse, finalHeaders, nodeHeader } from './shared.ts'
+import { errorResponse, NodeAuthRequest } from './shared.ts'
+import { holdResponse } from './express-response.ts'
 export { csrf } from './express-csrf.ts'
 
 declare global {
@@ -49,62 +50,21 @@ export async function sendResponse(res: ExpressResponse, r: Response): Promise<v
 /**
  * Mount a manager on an Express app or router. Cookies must be written before the headers leave,
  * and writing a store-backed session is async, so the first `res.write`/`res.end` waits for the
- * commit (express-session does the same); calls made while it waits are queued and replayed in
- * order. A request that never touched its session or user has nothing to commit and never waits.
+ * commit when there is one (express-session does the same); calls made while it waits are queued
+ * and replayed in order. A request that never touched its session or user, or whose session is
+ * unchanged, goes on at once.
  */
 export function doorman<U extends object>(manager: LoginManager<U>): RequestHandler {
   manager.assertMountable()
   return (req, res, next) => {
-    const proto = (req.socket as any).encrypted ? 'https' : 'http'
-    const auth = new RequestAuth(manager, {
-      method: req.method,
-      url: `${proto}://${req.headers.host ?? 'localhost'}${req.originalUrl}`,
-      header: (n) => nodeHeader(req.headers, n),
-      remoteAddress: req.socket.remoteAddress,
-    })
+    const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
     req.auth = auth as any
     req.user = null
     auth.onUser = (u) => {
       req.user = u as any
       res.locals.currentUser = u ?? manager.anonymousUser()
     }
-    let state: 'open' | 'committing' | 'done' = 'open'
-    const queue: Array<() => void> = []
-    const end = res.end.bind(res) as (...a: any[]) => any
-    const write = res.write.bind(res) as (...a: any[]) => any
-    const flush = () => {
-      finalHeaders(auth)
-        .then((h) => {
-          if (!res.headersSent) applyToNode(res, h)
-        })
-        .catch((e) => {
-          const r = errorResponse(auth, e)
-          // Not a store outage: a bug or an oversized session the developer must see.
-          if (!r) console.error('doorman: could not save the session', e)
-          if (res.headersSent) return
-          // The commit failed (store down, oversized session): the intended reply must not leave
-          // as if it had worked; replace it with the error, headers included.
-          for (const n of res.getHeaderNames()) res.removeHeader(n)
-          res.statusCode = r ? r.status : 500
-          res.setHeader('content-type', 'text/plain; charset=utf-8')
-          queue.length = 0
-          queue.push(() => end(r ? 'Service Unavailable: sessions are temporarily unavailable.' : 'Internal Server Error'))
-        })
-        .finally(() => {
-          state = 'done'
-          for (const f of queue.splice(0)) f()
-        })
-    }
-    const defer = (fn: () => void, ret: unknown) => {
-      if (state === 'open' && auth.pristine) return (state = 'done'), fn(), ret
-      queue.push(fn)
-      if (state === 'open') (state = 'committing'), flush()
-      return ret
-    }
-    res.write = ((...a: any[]) => (state === 'done' ? write(...a) : defer(() => write(...a), true))) as any
-    res.end = ((...a: any[]) => (state === 'done' ? end(...a) : defer(() => end(...a), res))) as any
-    const render = res.render.bind(res) as (...a: any[]) => void
-    res.render = ((...a: any[]) => void auth.getUser().then(() => render(...a), next)) as any
+    holdResponse(res, auth, next)
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }

@@ -11,14 +11,16 @@
  * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${req.user!.name}`)
  * ```
  */
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest, preHandlerHookHandler, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyPluginCallback, FastifyRequest, preHandlerHookHandler, onRequestAsyncHookHandler } from 'fastify'
 import { RequestAuth } from '../auth.ts'
 import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, errorResponse, finalHeadersNow, nodeHeader, type FinalHeaders } from './shared.ts'
+import { applyToNode, finalHeadersNow, NodeAuthRequest, type FinalHeaders } from './shared.ts'
+import { commitFailed, sendResponse } from './fastify-reply.ts'
 export { csrf } from './fastify-csrf.ts'
+export { sendResponse } from './fastify-reply.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,24 +37,14 @@ export interface FastifyAuthOptions {
   manager: LoginManager<any>
 }
 
-
-// The commit failed: a store outage becomes doorman's 503, anything else goes to Fastify's error handler.
-function failed(auth: RequestAuth<any>, reply: FastifyReply, e: unknown, done: (err: Error | null, payload?: unknown) => void): void {
-  const r = errorResponse(auth, e)
-  if (!r) return done(e as Error)
-  reply.code(r.status)
-  r.headers.forEach((v, k) => reply.header(k, v))
-  r.text().then((text) => done(null, text), done)
-}
-
-/** Send a Web `Response` (from a guard) through Fastify. */
-export async function sendResponse(reply: FastifyReply, r: Response): Promise<FastifyReply> {
-  reply.code(r.status)
-  r.headers.forEach((v, k) => {
-    if (k !== 'set-cookie') reply.header(k, v)
-  })
-  for (const c of r.headers.getSetCookie()) reply.header('set-cookie', c)
-  return reply.send(r.body ? Buffer.from(await r.arrayBuffer()) : '')
+// Fastify knows the scheme and host through its own trustProxy setting.
+class FastifyAuthRequest extends NodeAuthRequest {
+  constructor(readonly request: FastifyRequest) {
+    super(request.raw, request.url)
+  }
+  protected override origin(): string {
+    return `${this.request.protocol}://${this.request.host}`
+  }
 }
 
 const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, done) => {
@@ -68,12 +60,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
   // Callback-style so that, with `ambient`, the rest of the request runs inside the
   // AsyncLocalStorage scope (the way @fastify/request-context does it).
   fastify.addHook('onRequest', (req, reply, next) => {
-    const auth = new RequestAuth(manager, {
-      method: req.method,
-      url: `${req.protocol}://${req.host}${req.url}`,
-      header: (n) => nodeHeader(req.headers, n),
-      remoteAddress: req.socket.remoteAddress,
-    })
+    const auth = new RequestAuth(manager, new FastifyAuthRequest(req))
     req.auth = auth as any
     auth.onUser = (u) => {
       req.user = u as any
@@ -93,7 +80,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
       h = finalHeadersNow(auth)
       if (!(h instanceof Promise)) applyToNode(reply.raw, h)
     } catch (e) {
-      return failed(auth, reply, e, done)
+      return commitFailed(auth, reply, e, done)
     }
     // Synchronous when nothing was written (the common case); a cookie to seal or a store to
     // update waits for its promise.
@@ -103,11 +90,11 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
         try {
           applyToNode(reply.raw, headers)
         } catch (e) {
-          return failed(auth, reply, e, done)
+          return commitFailed(auth, reply, e, done)
         }
         done(null, payload)
       },
-      (e) => failed(auth, reply, e, done),
+      (e) => commitFailed(auth, reply, e, done),
     )
   })
   done()

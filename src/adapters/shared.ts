@@ -3,6 +3,7 @@
  */
 import { responseForError } from '../unauthorized.ts'
 import type { RequestAuth } from '../auth.ts'
+import type { AuthRequest } from '../context.ts'
 
 /** Headers to add to a response once the request is done. */
 export interface FinalHeaders {
@@ -95,4 +96,43 @@ export function applyToNode(res: NodeLikeResponse, h: FinalHeaders): void {
 export function nodeHeader(headers: Record<string, string | string[] | undefined>, name: string): string | null {
   const v = headers[name]
   return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+}
+
+/** The parts of a Node `IncomingMessage` doorman reads. */
+export interface NodeLikeRequest {
+  method?: string
+  headers: Record<string, string | string[] | undefined>
+  socket?: { remoteAddress?: string; encrypted?: boolean } | null
+}
+
+/**
+ * An {@link AuthRequest} over a Node request (Express, Fastify): one object per request, no
+ * closures, and the absolute URL built only if something asks for it.
+ */
+export class NodeAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly remoteAddress: string | undefined
+  #url: string | undefined
+
+  /** @param path the request target as the client sent it (`/a?b`), before any router rewrote it. */
+  constructor(
+    readonly raw: NodeLikeRequest,
+    readonly path: string,
+  ) {
+    this.method = raw.method ?? 'GET'
+    this.remoteAddress = raw.socket?.remoteAddress
+  }
+
+  get url(): string {
+    return (this.#url ??= this.origin() + this.path)
+  }
+
+  header(name: string): string | null {
+    return nodeHeader(this.raw.headers, name)
+  }
+
+  /** Scheme and host: the socket's TLS state and the Host header (adapters may know better). */
+  protected origin(): string {
+    return `${this.raw.socket?.encrypted ? 'https' : 'http'}://${this.raw.headers.host ?? 'localhost'}`
+  }
 }
