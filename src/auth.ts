@@ -12,7 +12,7 @@ import { argumentSeconds, type Duration } from './duration.ts'
 import { serializeCookie, expireCookie } from './cookie.ts'
 import { cachedClientIdentifier } from './protection.ts'
 import { SealedRemember } from './remember.ts'
-import { pendingSelector } from './session/backend.ts'
+import { pendingSelector } from './session/store-backend.ts'
 import { RequestUser, type RememberWrite } from './request-user.ts'
 import * as devices from './devices.ts'
 

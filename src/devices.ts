@@ -12,7 +12,7 @@
  * remember cookie (the Mastodon lesson, security.md §6). See docs/revocation.md.
  */
 import { ConfigError, NoStoreError } from './errors.ts'
-import { pendingSelector, storeMeta } from './session/backend.ts'
+import { pendingSelector, storeMeta } from './session/store-backend.ts'
 import type { Session } from './session/session.ts'
 import type { SessionStore, StoredSession } from './session/store.ts'
 import type { LoginManager } from './manager.ts'

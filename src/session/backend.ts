@@ -2,19 +2,19 @@
  * @module doorman/session/backend: how a session is read from its cookie and written back.
  *
  * Two backends share one shape. The sealed-cookie backend keeps the whole session inside an
- * AES-256-GCM seal (no infrastructure). The store backend keeps logged-in sessions in a
+ * AES-256-GCM seal (no infrastructure), here. The store backend (store-backend.ts) keeps logged-in sessions in a
  * {@link SessionStore} under the hash of a random token, and keeps pre-login data (a flash, `next`,
  * a CSRF token) in a seal, so anonymous traffic never creates a row (Django CVE-2015-5143).
  * Idle and absolute expiry are checked here from server-side timestamps, whatever the cookie's
  * own Expires says (CVE-2024-35220).
  */
-import { SessionTooLargeError, StoreError } from '../errors.ts'
-import { randomToken, sha256 } from '../crypto/primitives.ts'
+import { SessionTooLargeError } from '../errors.ts'
+import { randomToken } from '../crypto/primitives.ts'
 import type { Keyring } from '../crypto/keyring.ts'
-import { MAX_COOKIE_SIZE, SESSION_KEYS } from '../defaults.ts'
+import { MAX_COOKIE_SIZE } from '../defaults.ts'
 import { Session, sanitizeData } from './session.ts'
 import { SealCache, type OpenedSeal } from './seal-cache.ts'
-import type { SessionRecord, SessionStore } from './store.ts'
+import type { SessionStore } from './store.ts'
 
 /** What a backend needs to know about the request it serves. */
 export interface SessionRequestInfo {
@@ -54,11 +54,22 @@ export interface SessionBackend {
   readonly store: SessionStore | null
 }
 
-function expired(createdAt: number, lastSeenAt: number, t: SessionTimeouts, now: number): boolean {
+/** Whether a session is past its idle or absolute timeout (or stamped in the future). */
+export function expired(createdAt: number, lastSeenAt: number, t: SessionTimeouts, now: number): boolean {
   return now - lastSeenAt > t.idleTimeout || now - createdAt > t.absoluteTimeout || lastSeenAt > now + 300
 }
 
-function expiresAt(s: { createdAt: number; lastSeenAt: number }, t: SessionTimeouts): number {
+function onlyPrimitives(d: unknown): boolean {
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return false
+  for (const k in d) {
+    const v = (d as Record<string, unknown>)[k]
+    if (v !== null && typeof v === 'object') return false
+  }
+  return true
+}
+
+/** When a session expires: its idle or absolute end, whichever is first. */
+export function expiresAt(s: { createdAt: number; lastSeenAt: number }, t: SessionTimeouts): number {
   return Math.min(s.lastSeenAt + t.idleTimeout, s.createdAt + t.absoluteTimeout)
 }
 
@@ -98,14 +109,20 @@ export class CookieSessionBackend implements SessionBackend {
 
   #session(opened: OpenedSeal | null, now: number): Session | null {
     if (!opened) return null
-    let env: any
-    try {
-      env = JSON.parse(opened.text)
-    } catch {
-      return null
+    let env: any = opened.parsed
+    if (!env) {
+      try {
+        env = JSON.parse(opened.text)
+      } catch {
+        return null
+      }
+      if (!env || typeof env !== 'object' || typeof env.i !== 'string') return null
+      if (!Number.isSafeInteger(env.c) || !Number.isSafeInteger(env.a)) return null
+      // A cached seal whose data holds only primitives (a typical logged-in session) keeps its parsed
+      // form: the copy each request takes below is then a full copy. Nested values are parsed
+      // afresh, so a handler changing one in place cannot reach the next request.
+      if (this.#cache && onlyPrimitives(env.d)) opened.parsed = env
     }
-    if (!env || typeof env !== 'object' || typeof env.i !== 'string') return null
-    if (!Number.isSafeInteger(env.c) || !Number.isSafeInteger(env.a)) return null
     if (expired(env.c, env.a, this.timeouts, now)) return null
     const s = new Session({
       id: env.i,
@@ -173,127 +190,3 @@ export class CookieSessionBackend implements SessionBackend {
     return session.permanent ? { value, maxAge: Math.max(1, expiresAt(session, this.timeouts) - info.now) } : { value }
   }
 }
-
-const TOKEN = /^[A-Za-z0-9_-]{43}$/
-
-function storeFailure(op: string, cause: unknown): StoreError {
-  return new StoreError(`doorman: the session store failed during ${op}`, { cause })
-}
-
-/** The server-side store backend (with sealed cookies for data held before login). */
-export class StoreSessionBackend implements SessionBackend {
-  readonly #sealed: CookieSessionBackend
-  constructor(
-    readonly store: SessionStore,
-    keyring: Keyring,
-    readonly timeouts: SessionTimeouts,
-    cookieName: string,
-    sealCache = 0,
-  ) {
-    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
-  }
-
-  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
-    for (const v of values) {
-      if (v.startsWith('v1.')) {
-        const s = await this.#sealed.open(v, info.now)
-        // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is
-        // not one this backend wrote, and reads as nothing.
-        if (s && !s.has(SESSION_KEYS.userId)) return s
-        continue
-      }
-      if (!TOKEN.test(v)) continue
-      const key = await sha256(v)
-      let rec: SessionRecord | null
-      try {
-        rec = await this.store.get(key)
-      } catch (e) {
-        throw storeFailure('get', e)
-      }
-      if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) continue
-      const s = new Session({
-        id: key,
-        data: sanitizeData(rec.data),
-        origin: 'store',
-        createdAt: rec.createdAt,
-        lastSeenAt: rec.lastSeenAt,
-      })
-      storeMeta.set(s, rec)
-      return s
-    }
-    return new Session({ createdAt: info.now, lastSeenAt: info.now })
-  }
-
-  unchanged(session: Session, now: number): boolean {
-    if (session.previousId) return false
-    if (typeof session.get(SESSION_KEYS.userId) !== 'string') return session.origin !== 'store' && this.#sealed.unchanged(session, now)
-    return session.origin === 'store' && !!session.id && !session.rotated && !session.changed && now - session.lastSeenAt < this.timeouts.touchInterval
-  }
-
-  async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
-    const userId = session.get(SESSION_KEYS.userId)
-    try {
-      if (session.previousId) {
-        await this.store.destroy(session.previousId)
-        session.previousId = null
-      }
-      if (typeof userId !== 'string') {
-        if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
-        if (session.origin === 'store' && session.isEmpty) return { expire: true }
-        if (session.origin === 'store') session.origin = 'cookie'
-        return await this.#sealed.save(session, info)
-      }
-      const prev = storeMeta.get(session)
-      if (session.origin !== 'store' || session.rotated || !session.id) {
-        // The old record (if any) was destroyed above through previousId; a rotated session is new.
-        const token = randomToken(32)
-        const key = await sha256(token)
-        if (session.rotated) session.createdAt = info.now
-        session.lastSeenAt = info.now
-        const rec: SessionRecord = {
-          userId,
-          data: session.toJSON(),
-          createdAt: session.createdAt,
-          lastSeenAt: info.now,
-          expiresAt: expiresAt(session, this.timeouts),
-          ip: info.ip ?? null,
-          userAgent: info.userAgent ?? null,
-          rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
-        }
-        await this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now))
-        session.id = key
-        session.origin = 'store'
-        storeMeta.set(session, rec)
-        return { value: token }
-      }
-      const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
-      if (session.changed) {
-        session.lastSeenAt = info.now
-        const rec: SessionRecord = {
-          ...(prev as SessionRecord),
-          userId,
-          data: session.toJSON(),
-          lastSeenAt: info.now,
-          expiresAt: expiresAt(session, this.timeouts),
-        }
-        if (pendingSelector.has(session)) rec.rememberSelector = pendingSelector.get(session) ?? null
-        // A false here means the session was destroyed meanwhile (a logout raced this request):
-        // nothing is re-created and no cookie is sent.
-        await this.store.update(session.id, rec, Math.max(1, rec.expiresAt - info.now))
-      } else if (touch) {
-        session.lastSeenAt = info.now
-        const exp = expiresAt(session, this.timeouts)
-        await this.store.touch(session.id, info.now, exp, Math.max(1, exp - info.now))
-      }
-      return null
-    } catch (e) {
-      if (e instanceof SessionTooLargeError || e instanceof StoreError) throw e
-      throw storeFailure('save', e)
-    }
-  }
-}
-
-/** The store record a session was read from (device-list metadata rides along). */
-export const storeMeta = new WeakMap<Session, SessionRecord>()
-/** A remember-token selector to link to the session's record on its next save. */
-export const pendingSelector = new WeakMap<Session, string | null>()

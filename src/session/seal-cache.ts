@@ -8,13 +8,17 @@
  * the keyring are kept, as the decrypted text: every request still parses it afresh and checks the
  * idle and absolute timeouts from the timestamps inside, so a hit answers exactly what opening the
  * cookie again would (the keyring cannot change during the manager's life). Keeping text rather
- * than parsed objects means a handler mutating a value in place cannot leak into the next request.
+ * than parsed objects means a handler mutating a value in place cannot leak into the next request
+ * (a session whose values are all strings, numbers and booleans may keep its parsed form, since the
+ * per-request copy of it is then complete).
  */
 
 /** What opening a sealed value gave: its text, and whether an older key sealed it. */
 export interface OpenedSeal {
   text: string
   stale: boolean
+  /** The parsed envelope, kept only when its data holds no objects (so copying it is enough). */
+  parsed?: unknown
 }
 
 /** A bounded first-in, first-out map from sealed cookie values to what they opened to. */

@@ -50,6 +50,17 @@ for (const sealCache of [1000, 0]) {
     assert.deepEqual((await auth(cookie).session()).get('cart'), ['apple'])
   })
 
+  test(`sealCache ${sealCache}: a write to a flat session does not reach the next request carrying the old cookie`, async () => {
+    const { auth, login } = setup({ session: { sealCache } })
+    const cookie = await login()
+    for (let i = 0; i < 2; i++) {
+      const a = auth(cookie)
+      assert.equal((await a.session()).get('theme'), undefined)
+      ;(await a.session()).set('theme', 'dark')
+      assert.equal((await a.commit()).length, 1)
+    }
+  })
+
   test(`sealCache ${sealCache}: a tampered copy of a cookie already opened is still no session`, async () => {
     const { auth, login } = setup({ session: { sealCache } })
     const cookie = await login()

@@ -1,0 +1,137 @@
+/**
+ * @module doorman/session/store-backend: the server-side store backend. Logged-in sessions live in
+ * a {@link SessionStore} under the SHA-256 of a random cookie token; data held before login stays
+ * in a sealed cookie, so anonymous traffic never creates a row (Django CVE-2015-5143). A store
+ * failure is a {@link StoreError}, which adapters answer with a 503.
+ */
+import { SessionTooLargeError, StoreError } from '../errors.ts'
+import { randomToken, sha256 } from '../crypto/primitives.ts'
+import type { Keyring } from '../crypto/keyring.ts'
+import { SESSION_KEYS } from '../defaults.ts'
+import { Session, sanitizeData } from './session.ts'
+import type { SessionRecord, SessionStore } from './store.ts'
+import { CookieSessionBackend, expired, expiresAt, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+function storeFailure(op: string, cause: unknown): StoreError {
+  return new StoreError(`doorman: the session store failed during ${op}`, { cause })
+}
+
+/** The server-side store backend (with sealed cookies for data held before login). */
+export class StoreSessionBackend implements SessionBackend {
+  readonly #sealed: CookieSessionBackend
+  constructor(
+    readonly store: SessionStore,
+    keyring: Keyring,
+    readonly timeouts: SessionTimeouts,
+    cookieName: string,
+    sealCache = 0,
+  ) {
+    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
+  }
+
+  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
+    for (const v of values) {
+      if (v.startsWith('v1.')) {
+        const s = await this.#sealed.open(v, info.now)
+        // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is
+        // not one this backend wrote, and reads as nothing.
+        if (s && !s.has(SESSION_KEYS.userId)) return s
+        continue
+      }
+      if (!TOKEN.test(v)) continue
+      const key = await sha256(v)
+      let rec: SessionRecord | null
+      try {
+        rec = await this.store.get(key)
+      } catch (e) {
+        throw storeFailure('get', e)
+      }
+      if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) continue
+      const s = new Session({
+        id: key,
+        data: sanitizeData(rec.data),
+        origin: 'store',
+        createdAt: rec.createdAt,
+        lastSeenAt: rec.lastSeenAt,
+      })
+      storeMeta.set(s, rec)
+      return s
+    }
+    return new Session({ createdAt: info.now, lastSeenAt: info.now })
+  }
+
+  unchanged(session: Session, now: number): boolean {
+    if (session.previousId) return false
+    if (typeof session.get(SESSION_KEYS.userId) !== 'string') return session.origin !== 'store' && this.#sealed.unchanged(session, now)
+    return session.origin === 'store' && !!session.id && !session.rotated && !session.changed && now - session.lastSeenAt < this.timeouts.touchInterval
+  }
+
+  async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
+    const userId = session.get(SESSION_KEYS.userId)
+    try {
+      if (session.previousId) {
+        await this.store.destroy(session.previousId)
+        session.previousId = null
+      }
+      if (typeof userId !== 'string') {
+        if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
+        if (session.origin === 'store' && session.isEmpty) return { expire: true }
+        if (session.origin === 'store') session.origin = 'cookie'
+        return await this.#sealed.save(session, info)
+      }
+      const prev = storeMeta.get(session)
+      if (session.origin !== 'store' || session.rotated || !session.id) {
+        // The old record (if any) was destroyed above through previousId; a rotated session is new.
+        const token = randomToken(32)
+        const key = await sha256(token)
+        if (session.rotated) session.createdAt = info.now
+        session.lastSeenAt = info.now
+        const rec: SessionRecord = {
+          userId,
+          data: session.toJSON(),
+          createdAt: session.createdAt,
+          lastSeenAt: info.now,
+          expiresAt: expiresAt(session, this.timeouts),
+          ip: info.ip ?? null,
+          userAgent: info.userAgent ?? null,
+          rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
+        }
+        await this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now))
+        session.id = key
+        session.origin = 'store'
+        storeMeta.set(session, rec)
+        return { value: token }
+      }
+      const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
+      if (session.changed) {
+        session.lastSeenAt = info.now
+        const rec: SessionRecord = {
+          ...(prev as SessionRecord),
+          userId,
+          data: session.toJSON(),
+          lastSeenAt: info.now,
+          expiresAt: expiresAt(session, this.timeouts),
+        }
+        if (pendingSelector.has(session)) rec.rememberSelector = pendingSelector.get(session) ?? null
+        // A false here means the session was destroyed meanwhile (a logout raced this request):
+        // nothing is re-created and no cookie is sent.
+        await this.store.update(session.id, rec, Math.max(1, rec.expiresAt - info.now))
+      } else if (touch) {
+        session.lastSeenAt = info.now
+        const exp = expiresAt(session, this.timeouts)
+        await this.store.touch(session.id, info.now, exp, Math.max(1, exp - info.now))
+      }
+      return null
+    } catch (e) {
+      if (e instanceof SessionTooLargeError || e instanceof StoreError) throw e
+      throw storeFailure('save', e)
+    }
+  }
+}
+
+/** The store record a session was read from (device-list metadata rides along). */
+export const storeMeta = new WeakMap<Session, SessionRecord>()
+/** A remember-token selector to link to the session's record on its next save. */
+export const pendingSelector = new WeakMap<Session, string | null>()
