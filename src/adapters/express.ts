@@ -60,14 +60,18 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
     const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
     req.auth = auth as any
     req.user = null
-    auth.onUser = (u) => {
-      req.user = u as any
-      res.locals.currentUser = u ?? manager.anonymousUser()
-    }
+    auth.onUser = setUser
     holdResponse(res, auth, next)
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }
+}
+
+// Shared by every request (called with the request's auth as `this`): no closure per request.
+function setUser(this: RequestAuth<any>, user: unknown): void {
+  const req = (this.request as NodeAuthRequest).raw as Request
+  req.user = user as any
+  if (req.res) req.res.locals.currentUser = user ?? this.manager.anonymousUser()
 }
 
 function guard(check: (auth: RequestAuth<any>) => Promise<Response | null>): RequestHandler {

@@ -17,7 +17,8 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToResponse, errorResponse, finalHeadersNow } from './shared.ts'
+import { applyToResponse, errorResponse, finalHeadersNow, nodeHeader } from './shared.ts'
+import type { AuthRequest } from '../context.ts'
 export { csrf } from './hono-csrf.ts'
 
 declare module 'hono' {
@@ -35,6 +36,32 @@ export interface HonoAuthOptions {
   remoteAddress?: (c: Context) => string | undefined
 }
 
+// On @hono/node-server, headers are read from Node's plain header object: touching the Web
+// Request's headers would build a Headers object from the raw headers on every request.
+class HonoAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly #node: Record<string, string | string[] | undefined> | undefined
+  constructor(
+    readonly context: Context,
+    readonly remoteAddress: string | undefined,
+  ) {
+    this.method = context.req.method
+    const h = (context.env as any)?.incoming?.headers
+    this.#node = h && typeof h === 'object' ? h : undefined
+  }
+  get url(): string {
+    return this.context.req.url
+  }
+  header(name: string): string | null {
+    return this.#node ? nodeHeader(this.#node, name) : this.context.req.raw.headers.get(name)
+  }
+}
+
+// Shared by every request (called with the request's auth as `this`): no closure per request.
+function setUser(this: RequestAuth<any>, user: unknown): void {
+  ;(this.request as HonoAuthRequest).context.set('user', user as any)
+}
+
 function remote(c: Context): string | undefined {
   const env: any = c.env
   return env?.incoming?.socket?.remoteAddress ?? env?.requestIP?.(c.req.raw)?.address
@@ -48,14 +75,8 @@ function remote(c: Context): string | undefined {
 export function doorman<U extends object>(manager: LoginManager<U>, options: HonoAuthOptions = {}): MiddlewareHandler {
   manager.assertMountable()
   return async (c, next) => {
-    const req = c.req
-    const auth = new RequestAuth(manager, {
-      method: req.method,
-      url: req.url,
-      header: (n) => req.raw.headers.get(n),
-      remoteAddress: options.remoteAddress ? options.remoteAddress(c) : remote(c),
-    })
-    auth.onUser = (u) => c.set('user', u as any)
+    const auth = new RequestAuth(manager, new HonoAuthRequest(c, options.remoteAddress ? options.remoteAddress(c) : remote(c)))
+    auth.onUser = setUser
     c.set('auth', auth as any)
     if (manager.options.ambient) await runWithAuth(auth, next)
     else await next()
