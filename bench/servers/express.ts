@@ -7,7 +7,7 @@
  * - `iron-session`: iron-session's `getIronSession` per request.
  */
 import express from 'express'
-import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT } from './shared.ts'
+import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT, DOORMAN_OPTIONS } from './shared.ts'
 
 const app = express()
 app.disable('x-powered-by')
@@ -26,7 +26,7 @@ if (VARIANT === 'bare') {
   const { createLoginManager } = await import('../../src/index.ts')
   const { doorman, loginRequired, authErrorHandler } = await import('../../src/adapters/express.ts')
   const store = await makeStore(BACKEND)
-  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...(store ? { store } : {}) })
+  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...DOORMAN_OPTIONS, ...(store ? { store } : {}) })
   app.use(doorman(manager))
   app.get('/private', loginRequired(), (req, res) => {
     res.send(`Hi ${(req.user as any).name}`)

@@ -7,7 +7,7 @@
  * - `session`: @fastify/session with @fastify/cookie and its default in-memory store.
  */
 import Fastify from 'fastify'
-import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT } from './shared.ts'
+import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT, DOORMAN_OPTIONS } from './shared.ts'
 
 const app = Fastify({ logger: false })
 
@@ -22,7 +22,7 @@ if (VARIANT === 'bare') {
   const { createLoginManager } = await import('../../src/index.ts')
   const { doorman, loginRequired } = await import('../../src/adapters/fastify.ts')
   const store = await makeStore(BACKEND)
-  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...(store ? { store } : {}) })
+  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...DOORMAN_OPTIONS, ...(store ? { store } : {}) })
   await app.register(doorman, { manager })
   app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${(req.user as any).name}`)
   app.get('/public', async () => 'public')

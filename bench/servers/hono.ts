@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono'
 import { serve } from '@hono/node-server'
-import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT } from './shared.ts'
+import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeStore, SECRET, BACKEND, VARIANT, DOORMAN_OPTIONS } from './shared.ts'
 
 const app = new Hono()
 
@@ -23,7 +23,7 @@ if (VARIANT === 'bare') {
   const { createLoginManager } = await import('../../src/index.ts')
   const { doorman, loginRequired } = await import('../../src/adapters/hono.ts')
   const store = await makeStore(BACKEND)
-  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...(store ? { store } : {}) })
+  const manager = createLoginManager({ secret: SECRET, userLoader: loadUser, ...DOORMAN_OPTIONS, ...(store ? { store } : {}) })
   app.use(doorman(manager))
   app.get('/private', loginRequired(), (c) => c.text(`Hi ${(c.get('user') as any).name}`))
   app.get('/public', (c) => c.text('public'))

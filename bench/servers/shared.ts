@@ -37,6 +37,8 @@ export async function loadUser(id: string): Promise<User | null> {
 export const SECRET = 'bench-9f8e7d6c5b4a39281706f5e4d3c2b1a0-secret-key'
 
 export const VARIANT = process.env.VARIANT ?? 'bare'
+/** doorman's options beyond the secret, loader and store: `BENCH_SEAL_CACHE` sets `session.sealCache`. */
+export const DOORMAN_OPTIONS = process.env.BENCH_SEAL_CACHE ? { session: { sealCache: Number(process.env.BENCH_SEAL_CACHE) } } : {}
 export const BACKEND = process.env.BACKEND ?? 'sealed'
 
 /** Print the port for the runner, and exit cleanly on SIGTERM (so `--cpu-prof` writes its file). */
