@@ -5,73 +5,70 @@
  * there is one (express-session does the same); calls made while it waits are queued and replayed
  * in order. A request that never touched its session or user, or whose session is unchanged, goes
  * on at once.
+ *
+ * Every request pays for this, and Express's request and response objects are slow to add
+ * properties to, so a request costs two assignments (`res.end`, `res.write`) of shared functions:
+ * the auth object is found through `res.req.auth`, the methods being wrapped through the
+ * prototype, and state is kept (in weak maps) only for the rare response that must wait or that
+ * another middleware wrapped first. `res.render` is patched once, on Express's response prototype.
  */
-import type { Response as ExpressResponse } from 'express'
-import type { RequestAuth } from '../auth.ts'
+import type { Request, Response as ExpressResponse } from 'express'
+import { RequestAuth } from '../auth.ts'
 import { applyToNode, errorResponse, finalHeadersNow, type FinalHeaders } from './shared.ts'
 
-// Per-response state, kept on the response under a symbol: the patched methods below are shared
-// functions, so a request allocates this one object instead of a set of closures.
-const STATE = Symbol('doorman.express')
-const OPEN = 0
-const COMMITTING = 1
-const DONE = 2
-interface Pending {
-  auth: RequestAuth<any>
-  next: (err?: unknown) => void
-  end: (...a: any[]) => any
-  write: (...a: any[]) => any
-  render: (...a: any[]) => any
-  state: typeof OPEN | typeof COMMITTING | typeof DONE
-  queue: Array<() => void> | null
-}
-type PatchedResponse = ExpressResponse & { [STATE]: Pending }
+type Fn = (...a: any[]) => any
+type Res = ExpressResponse & { req: Request }
 
-function patchedEnd(this: PatchedResponse): unknown {
-  const p = this[STATE]
-  if (p.state === DONE || settle(this, p)) return p.end.apply(this, arguments as any)
-  const args = arguments
-  p.queue!.push(() => p.end.apply(this, args as any))
-  return this
+/** `end`/`write` that another middleware had already wrapped on this response before doorman. */
+const WRAPPED = new WeakMap<object, { end: Fn; write: Fn }>()
+/** Calls held back while a commit is in flight. */
+const WAITING = new WeakMap<object, Array<() => void>>()
+const RENDER_PATCHED = Symbol.for('doorman.express.render')
+
+function original(res: Res, name: 'end' | 'write'): Fn {
+  return (WRAPPED.get(res) ?? Object.getPrototypeOf(res))[name]
 }
 
-function patchedWrite(this: PatchedResponse): unknown {
-  const p = this[STATE]
-  if (p.state === DONE || settle(this, p)) return p.write.apply(this, arguments as any)
-  const args = arguments
-  p.queue!.push(() => p.write.apply(this, args as any))
-  return true
+function authOf(res: Res): RequestAuth<any> | undefined {
+  const auth = (res.req as any)?.auth
+  return auth instanceof RequestAuth ? auth : undefined
 }
 
-// res.render waits for the user, as Flask-Login's context processor makes current_user available.
-function patchedRender(this: PatchedResponse): void {
-  const p = this[STATE]
-  const args = arguments
-  p.auth.getUser().then(() => p.render.apply(this, args as any), p.next)
+function patchedEnd(this: Res): unknown {
+  if (hold(this, 'end', arguments)) return this
+  return original(this, 'end').apply(this, arguments as any)
 }
 
-// Before the first byte: true when the response may go on at once (nothing to write, or the
-// headers were applied synchronously); false when it waits for an async commit.
-function settle(res: PatchedResponse, p: Pending): boolean {
-  if (p.state === COMMITTING) return false
-  if (p.auth.pristine) return (p.state = DONE), true
+function patchedWrite(this: Res): unknown {
+  if (hold(this, 'write', arguments)) return true
+  return original(this, 'write').apply(this, arguments as any)
+}
+
+// True when the call was queued behind a commit in flight. Committing a request that never
+// touched its auth state, or an unchanged session, is synchronous, and a second commit is a no-op,
+// so later calls go straight through.
+function hold(res: Res, name: 'end' | 'write', args: IArguments): boolean {
+  const queue = WAITING.get(res)
+  if (queue) return queue.push(later(res, name, args)), true
+  const auth = authOf(res)
+  if (!auth) return false
   let h: FinalHeaders | Promise<FinalHeaders>
   try {
-    h = finalHeadersNow(p.auth)
+    h = finalHeadersNow(auth)
     if (!(h instanceof Promise)) {
       if (!res.headersSent) applyToNode(res, h)
-      return (p.state = DONE), true
+      return false
     }
   } catch (e) {
     h = Promise.reject(e)
   }
-  p.state = COMMITTING
-  p.queue = []
+  const waiting = [later(res, name, args)]
+  WAITING.set(res, waiting)
   h.then((headers) => {
     if (!res.headersSent) applyToNode(res, headers)
   })
     .catch((e) => {
-      const r = errorResponse(p.auth, e)
+      const r = errorResponse(auth, e)
       // Not a store outage: a bug or an oversized session the developer must see.
       if (!r) console.error('doorman: could not save the session', e)
       if (res.headersSent) return
@@ -80,24 +77,46 @@ function settle(res: PatchedResponse, p: Pending): boolean {
       for (const n of res.getHeaderNames()) res.removeHeader(n)
       res.statusCode = r ? r.status : 500
       res.setHeader('content-type', 'text/plain; charset=utf-8')
-      p.queue!.length = 0
-      p.queue!.push(() => p.end.call(res, r ? 'Service Unavailable: sessions are temporarily unavailable.' : 'Internal Server Error'))
+      waiting.length = 0
+      waiting.push(() => original(res, 'end').call(res, r ? 'Service Unavailable: sessions are temporarily unavailable.' : 'Internal Server Error'))
     })
     .finally(() => {
-      p.state = DONE
-      for (const f of p.queue!.splice(0)) f()
+      WAITING.delete(res)
+      for (const f of waiting.splice(0)) f()
     })
-  return false
+  return true
+}
+
+function later(res: Res, name: 'end' | 'write', args: IArguments): () => void {
+  return () => original(res, name).apply(res, args as any)
+}
+
+// res.render waits for the user, as Flask-Login's context processor makes current_user available
+// to every template. Patched on the prototype that defines `render` (Express's own response), once.
+function patchRender(res: Res): void {
+  let proto = Object.getPrototypeOf(res)
+  if (!proto || proto[RENDER_PATCHED]) return
+  while (proto && !Object.hasOwn(proto, 'render')) proto = Object.getPrototypeOf(proto)
+  if (!proto) return
+  const render: Fn = proto.render
+  proto.render = function (this: Res) {
+    const auth = authOf(this)
+    if (!auth) return render.apply(this, arguments as any)
+    const args = arguments
+    auth.getUser().then(() => render.apply(this, args as any), (e) => this.req.next?.(e))
+  }
+  proto[RENDER_PATCHED] = true
 }
 
 /**
  * Make the response's first `write`/`end` commit the request's auth state first (headers must
- * leave with it), and `render` wait for the user. Assigns shared functions, not closures.
+ * leave with it), and `render` wait for the user. `req.auth` must be set before the response ends.
  */
-export function holdResponse(res: ExpressResponse, auth: RequestAuth<any>, next: (err?: unknown) => void): void {
-  const r = res as PatchedResponse
-  r[STATE] = { auth, next, end: res.end, write: res.write, render: res.render, state: OPEN, queue: null }
+export function holdResponse(res: ExpressResponse): void {
+  const r = res as Res
+  patchRender(r)
+  // Another middleware (compression, say) wrapped these first: call its versions, not the prototype's.
+  if (Object.hasOwn(res, 'end') || Object.hasOwn(res, 'write')) WRAPPED.set(res, { end: res.end, write: res.write })
   res.end = patchedEnd as any
   res.write = patchedWrite as any
-  res.render = patchedRender as any
 }

@@ -61,7 +61,7 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
     req.auth = auth as any
     req.user = null
     auth.onUser = setUser
-    holdResponse(res, auth, next)
+    holdResponse(res)
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }

@@ -41,7 +41,9 @@ export class StoreSessionBackend implements SessionBackend {
         continue
       }
       if (!TOKEN.test(v)) continue
-      const key = await sha256(v)
+      const hashed = sha256(v)
+      // node:crypto hashes synchronously: no microtask spent waiting for it.
+      const key = typeof hashed === 'string' ? hashed : await hashed
       let rec: SessionRecord | null
       try {
         rec = await this.store.get(key)
