@@ -17,7 +17,8 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, finalHeadersNow, NodeAuthRequest, type FinalHeaders } from './shared.ts'
+import { applyToNode, finalHeadersNow, type FinalHeaders } from './shared.ts'
+import { createAuth } from './fastify-request.ts'
 import { commitFailed, sendResponse } from './fastify-reply.ts'
 export { csrf } from './fastify-csrf.ts'
 export { sendResponse } from './fastify-reply.ts'
@@ -37,15 +38,8 @@ export interface FastifyAuthOptions {
   manager: LoginManager<any>
 }
 
-// Fastify knows the scheme and host through its own trustProxy setting.
-class FastifyAuthRequest extends NodeAuthRequest {
-  constructor(readonly request: FastifyRequest) {
-    super(request.raw, request.url)
-  }
-  protected override origin(): string {
-    return `${this.request.protocol}://${this.request.host}`
-  }
-}
+const AUTH = Symbol('doorman.auth')
+const REPLY = Symbol('doorman.reply')
 
 const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, done) => {
   const manager = options.manager
@@ -55,25 +49,27 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
   } catch (e) {
     return done(e as Error)
   }
-  fastify.decorateRequest('auth', null as any)
+  // `request.auth` is made on first use: a request that never asks (a public page, an asset)
+  // allocates nothing for doorman. Only the reply is remembered, for `reply.locals`.
+  fastify.decorateRequest(AUTH, null)
+  fastify.decorateRequest(REPLY, null)
+  fastify.decorateRequest('auth', {
+    getter(this: FastifyRequest) {
+      return ((this as any)[AUTH] ??= createAuth(manager, this, (this as any)[REPLY]))
+    },
+  } as any)
   fastify.decorateRequest('user', null)
   // Callback-style so that, with `ambient`, the rest of the request runs inside the
   // AsyncLocalStorage scope (the way @fastify/request-context does it).
   fastify.addHook('onRequest', (req, reply, next) => {
-    const auth = new RequestAuth(manager, new FastifyAuthRequest(req))
-    req.auth = auth as any
-    auth.onUser = (u) => {
-      req.user = u as any
-      const locals = (reply as any).locals
-      if (locals && typeof locals === 'object') locals.currentUser = u ?? manager.anonymousUser()
-    }
-    if (manager.options.ambient) runWithAuth(auth, () => next())
+    ;(req as any)[REPLY] = reply
+    if (manager.options.ambient) runWithAuth(req.auth, () => next())
     else next()
   })
   // Callback-style, so that a request that never touched its session (a public page, an asset)
   // goes on at once, with no promise to create or wait for.
   fastify.addHook('onSend', (req, reply, payload, done) => {
-    const auth = req.auth
+    const auth: RequestAuth<any> | null = (req as any)[AUTH]
     if (!auth || auth.pristine) return done(null, payload)
     let h: FinalHeaders | Promise<FinalHeaders>
     try {

@@ -25,7 +25,7 @@ export interface OpenedSeal {
 export class SealCache {
   readonly #entries = new Map<string, OpenedSeal>()
 
-  /** @param max entries kept; the oldest is dropped to make room (each costs its cookie's size, twice). */
+  /** @param max entries kept; the oldest is dropped to make room (each costs its cookie and its text). */
   constructor(readonly max: number) {}
 
   /** What `value` opened to, if it was opened recently. */
@@ -36,7 +36,9 @@ export class SealCache {
   /** Remember what `value` opened to. */
   set(value: string, opened: OpenedSeal): void {
     if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value as string)
-    this.#entries.set(value, opened)
+    // A cookie value is a slice of the request's Cookie header and would keep all of it alive; a
+    // copy keeps only the value (paid once per new cookie, next to a decryption).
+    this.#entries.set(JSON.parse(JSON.stringify(value)) as string, opened)
   }
 
   /** Number of values kept. */
