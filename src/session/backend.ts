@@ -94,6 +94,11 @@ export class CookieSessionBackend implements SessionBackend {
     return this.#open(value, now)
   }
 
+  /** {@link open}, synchronous on node:crypto. May throw. */
+  openNow(value: string, now: number): Session | null | Promise<Session | null> {
+    return this.#open(value, now)
+  }
+
   // Synchronous on node:crypto, so that reading a sealed session waits for no microtask.
   #open(value: string, now: number): Session | null | Promise<Session | null> {
     // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth opening.

@@ -21,24 +21,33 @@ export interface OpenedSeal {
   parsed?: unknown
 }
 
+// Seals end with their 16-byte GCM tag: the last characters tell seals apart, so they are the map
+// key (hashing ~24 characters rather than the whole ~400-character cookie on every request), and
+// a hit still compares the whole value.
+const KEY_LENGTH = 24
+
+// A cookie value is a slice of the request's Cookie header and would keep all of it alive; a copy
+// keeps only the value (paid once per new cookie, next to a decryption).
+const copy = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+
 /** A bounded first-in, first-out map from sealed cookie values to what they opened to. */
 export class SealCache {
-  readonly #entries = new Map<string, OpenedSeal>()
+  readonly #entries = new Map<string, { value: string; opened: OpenedSeal }>()
 
   /** @param max entries kept; the oldest is dropped to make room (each costs its cookie and its text). */
   constructor(readonly max: number) {}
 
   /** What `value` opened to, if it was opened recently. */
   get(value: string): OpenedSeal | undefined {
-    return this.#entries.get(value)
+    const e = this.#entries.get(value.slice(-KEY_LENGTH))
+    return e !== undefined && e.value === value ? e.opened : undefined
   }
 
   /** Remember what `value` opened to. */
   set(value: string, opened: OpenedSeal): void {
     if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value as string)
-    // A cookie value is a slice of the request's Cookie header and would keep all of it alive; a
-    // copy keeps only the value (paid once per new cookie, next to a decryption).
-    this.#entries.set(JSON.parse(JSON.stringify(value)) as string, opened)
+    const kept = copy(value)
+    this.#entries.set(kept.slice(-KEY_LENGTH), { value: kept, opened })
   }
 
   /** Number of values kept. */

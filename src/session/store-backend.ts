@@ -14,6 +14,10 @@ import { CookieSessionBackend, expired, expiresAt, type CookieWrite, type Sessio
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
 
+// Only pre-login data may live in a seal in store mode: a sealed session claiming a user is not one
+// this backend wrote, and reads as nothing.
+const preLogin = (s: Session | null): boolean => s !== null && !s.has(SESSION_KEYS.userId)
+
 function storeFailure(op: string, cause: unknown): StoreError {
   return new StoreError(`doorman: the session store failed during ${op}`, { cause })
 }
@@ -31,37 +35,51 @@ export class StoreSessionBackend implements SessionBackend {
     this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
   }
 
-  async load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
-    for (const v of values) {
+  load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
+    try {
+      const s = this.loadNow(values, info)
+      return s instanceof Promise ? s : Promise.resolve(s)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  // Plain functions rather than one async function: the store lookup is the only wait (and none at
+  // all for a request that carries no store token).
+  loadNow(values: readonly string[], info: SessionRequestInfo, from = 0): Session | Promise<Session> {
+    for (let i = from; i < values.length; i++) {
+      const v = values[i]
       if (v.startsWith('v1.')) {
-        const s = await this.#sealed.open(v, info.now)
-        // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is
-        // not one this backend wrote, and reads as nothing.
-        if (s && !s.has(SESSION_KEYS.userId)) return s
+        const s = this.#sealed.openNow(v, info.now)
+        if (s instanceof Promise) return s.then((x) => (preLogin(x) ? x! : this.loadNow(values, info, i + 1)))
+        if (preLogin(s)) return s!
         continue
       }
       if (!TOKEN.test(v)) continue
       const hashed = sha256(v)
-      // node:crypto hashes synchronously: no microtask spent waiting for it.
-      const key = typeof hashed === 'string' ? hashed : await hashed
-      let rec: SessionRecord | null
-      try {
-        rec = await this.store.get(key)
-      } catch (e) {
-        throw storeFailure('get', e)
-      }
-      if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) continue
-      const s = new Session({
-        id: key,
-        data: sanitizeData(rec.data),
-        origin: 'store',
-        createdAt: rec.createdAt,
-        lastSeenAt: rec.lastSeenAt,
-      })
-      storeMeta.set(s, rec)
-      return s
+      return typeof hashed === 'string' ? this.#lookup(hashed, values, i, info) : hashed.then((k) => this.#lookup(k, values, i, info))
     }
     return new Session({ createdAt: info.now, lastSeenAt: info.now })
+  }
+
+  #lookup(key: string, values: readonly string[], i: number, info: SessionRequestInfo): Promise<Session> {
+    let got: Promise<SessionRecord | null>
+    try {
+      got = Promise.resolve(this.store.get(key))
+    } catch (e) {
+      return Promise.reject(storeFailure('get', e))
+    }
+    return got.then(
+      (rec) => {
+        if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) return this.loadNow(values, info, i + 1)
+        const s = new Session({ id: key, data: sanitizeData(rec.data), origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
+        storeMeta.set(s, rec)
+        return s
+      },
+      (e) => {
+        throw storeFailure('get', e)
+      },
+    )
   }
 
   unchanged(session: Session, now: number): boolean {

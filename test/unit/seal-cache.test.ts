@@ -71,6 +71,14 @@ for (const sealCache of [1000, 0]) {
   })
 }
 
+test('SealCache: a value sharing only the last characters of a kept one is a miss', () => {
+  const c = new SealCache(10)
+  const tail = 'T'.repeat(30)
+  c.set(`v1.kid.AAAA${tail}`, { text: 'victim', stale: false })
+  assert.equal(c.get(`v1.kid.BBBB${tail}`), undefined)
+  assert.deepEqual(c.get(`v1.kid.AAAA${tail}`), { text: 'victim', stale: false })
+})
+
 test('SealCache keeps at most max entries, dropping the oldest', () => {
   const c = new SealCache(2)
   c.set('a', { text: '1', stale: false })
