@@ -9,6 +9,7 @@ import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
 import { clientIp } from './protection.ts'
 import type { Session } from './session/session.ts'
+import { promised } from './session/backend.ts'
 import type { AuthRequest } from './context.ts'
 import type { EventRequest } from './events.ts'
 import type { LoginManager } from './manager.ts'
@@ -75,12 +76,7 @@ export class RequestSession<U extends object = object> {
   session(): Promise<Session> {
     if (this.#session) return Promise.resolve(this.#session)
     if (this.#sessionLoad) return this.#sessionLoad
-    try {
-      const s = this.sessionNow()
-      return s instanceof Promise ? s : Promise.resolve(s)
-    } catch (e) {
-      return Promise.reject(e)
-    }
+    return promised(() => this.sessionNow())
   }
 
   /**

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { testRememberTokenStore, testStore } from '../src/testing/index.ts'
@@ -11,6 +14,16 @@ testRememberTokenStore('sqlite store', () => sqliteStore({ db: new Database(':me
 
 function rec(userId: string, now: number, expiresAt: number): SessionRecord {
   return { userId, data: { _user_id: userId }, createdAt: now - 10, lastSeenAt: now - 10, expiresAt, ip: null, userAgent: null, rememberSelector: null }
+}
+
+/** Run `fn` with a database file path in a fresh temporary folder, removed afterwards. */
+async function inTempDir(fn: (file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'doorman-sqlite-'))
+  try {
+    await fn(join(dir, 'sessions.db'))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 const count = (db: Database.Database, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
@@ -114,13 +127,8 @@ describe('sqlite store: schema, sweeping, errors', () => {
     await assert.rejects(store.getToken('x'))
   })
 
-  it('works on a database file in WAL mode shared by two handles', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const dir = mkdtempSync(join(tmpdir(), 'doorman-sqlite-'))
-    try {
-      const file = join(dir, 'sessions.db')
+  it('works on a database file in WAL mode shared by two handles', () =>
+    inTempDir(async (file) => {
       const db1 = new Database(file)
       db1.pragma('journal_mode = WAL')
       const db2 = new Database(file)
@@ -133,18 +141,10 @@ describe('sqlite store: schema, sweeping, errors', () => {
       assert.equal(await a.update('k', rec('u', now, now + 60), 60), false)
       db1.close()
       db2.close()
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 
-  it('works with mmap_size set as the docs recommend, next to a handle without it', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const dir = mkdtempSync(join(tmpdir(), 'doorman-sqlite-'))
-    try {
-      const file = join(dir, 'sessions.db')
+  it('works with mmap_size set as the docs recommend, next to a handle without it', () =>
+    inTempDir(async (file) => {
       const mapped = new Database(file)
       mapped.pragma('journal_mode = WAL')
       mapped.pragma('mmap_size = 1073741824')
@@ -163,8 +163,5 @@ describe('sqlite store: schema, sweeping, errors', () => {
       assert.equal(await b.get('k8'), null)
       mapped.close()
       plain.close()
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 })

@@ -4,6 +4,7 @@
 import { responseForError } from '../unauthorized.ts'
 import type { RequestAuth } from '../auth.ts'
 import type { AuthRequest } from '../context.ts'
+import { promised } from '../session/backend.ts'
 
 /** Headers to add to a response once the request is done. */
 export interface FinalHeaders {
@@ -20,12 +21,7 @@ export interface FinalHeaders {
  * rendered for a logged-in user, must not be cached by a shared cache (Flask CVE-2023-30861).
  */
 export function finalHeaders(auth: RequestAuth<any>): Promise<FinalHeaders> {
-  try {
-    const h = finalHeadersNow(auth)
-    return h instanceof Promise ? h : Promise.resolve(h)
-  } catch (e) {
-    return Promise.reject(e)
-  }
+  return promised(() => finalHeadersNow(auth))
 }
 
 const NO_COOKIE: readonly string[] = Object.freeze([])

@@ -75,6 +75,20 @@ export function expiresAt(s: { createdAt: number; lastSeenAt: number }, t: Sessi
 
 const NOTHING: Promise<CookieWrite> = Promise.resolve(null)
 
+/**
+ * Run a function that answers now or later, as a promise: a throw becomes a rejection. The
+ * synchronous fast paths (`loadNow`, `sessionNow`, `commitNow`…) keep their promise-returning
+ * forms through this.
+ */
+export function promised<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    const v = fn()
+    return v instanceof Promise ? v : Promise.resolve(v)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
+
 /** The sealed-cookie backend. */
 export class CookieSessionBackend implements SessionBackend {
   readonly store = null
@@ -142,12 +156,7 @@ export class CookieSessionBackend implements SessionBackend {
   }
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
-    try {
-      const s = this.loadNow(values, info)
-      return s instanceof Promise ? s : Promise.resolve(s)
-    } catch (e) {
-      return Promise.reject(e)
-    }
+    return promised(() => this.loadNow(values, info))
   }
 
   loadNow(values: readonly string[], info: SessionRequestInfo): Session | Promise<Session> {

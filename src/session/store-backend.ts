@@ -10,7 +10,7 @@ import type { Keyring } from '../crypto/keyring.ts'
 import { SESSION_KEYS } from '../defaults.ts'
 import { Session, sanitizeData } from './session.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
-import { CookieSessionBackend, expired, expiresAt, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
+import { CookieSessionBackend, expired, expiresAt, promised, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
 
@@ -36,12 +36,7 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
-    try {
-      const s = this.loadNow(values, info)
-      return s instanceof Promise ? s : Promise.resolve(s)
-    } catch (e) {
-      return Promise.reject(e)
-    }
+    return promised(() => this.loadNow(values, info))
   }
 
   // Plain functions rather than one async function: the store lookup is the only wait (and none at
