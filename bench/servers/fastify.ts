@@ -11,6 +11,14 @@ import { announce, FIXED_USER, HMAC_COOKIE, hmacIssue, hmacUser, loadUser, makeS
 
 const app = Fastify({ logger: false })
 
+// Both Fastify session peers expose `request.session.get`: the same /private for each.
+async function sessionPrivate(req: any, reply: any) {
+  const id = req.session.get('uid')
+  const user = typeof id === 'string' ? await loadUser(id) : null
+  if (!user) return reply.code(401).send('Unauthorized')
+  return `Hi ${user.name}`
+}
+
 if (VARIANT === 'bare') {
   app.get('/bare', async () => 'ok')
 } else if (VARIANT === 'bare-mw') {
@@ -47,12 +55,7 @@ if (VARIANT === 'bare') {
     cookieName: 'ss',
     cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
   })
-  app.get('/private', async (req: any, reply) => {
-    const id = req.session.get('uid')
-    const user = typeof id === 'string' ? await loadUser(id) : null
-    if (!user) return reply.code(401).send('Unauthorized')
-    return `Hi ${user.name}`
-  })
+  app.get('/private', sessionPrivate)
   app.post('/login', async (req: any) => {
     req.session.set('uid', FIXED_USER.id)
     return 'ok'
@@ -62,12 +65,7 @@ if (VARIANT === 'bare') {
   const { default: session } = await import('@fastify/session')
   await app.register(cookie as any)
   await app.register(session as any, { secret: SECRET, cookieName: 'fsid', cookie: { secure: false, httpOnly: true, sameSite: 'lax' } })
-  app.get('/private', async (req: any, reply) => {
-    const id = req.session.get('uid')
-    const user = typeof id === 'string' ? await loadUser(id) : null
-    if (!user) return reply.code(401).send('Unauthorized')
-    return `Hi ${user.name}`
-  })
+  app.get('/private', sessionPrivate)
   app.post('/login', async (req: any) => {
     await req.session.regenerate()
     req.session.set('uid', FIXED_USER.id)
