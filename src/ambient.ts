@@ -52,7 +52,7 @@ export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
  *
  * @example
  * ```ts
- * import { currentUser } from 'doorman'
+ * import { currentUser } from 'doorman-login'
  * const user = await currentUser()
  * ```
  */

@@ -1,7 +1,7 @@
 /**
  * @module doorman/csrf: CSRF protection for every unsafe method whatever its Content-Type (Hono
  * CVE-2024-43787/48913): `Sec-Fetch-Site`, else `Origin`, else `Referer`, plus a session-bound
- * masked token for forms. Middlewares: `csrf()` from `doorman/hono`, `/express`, `/fastify`,
+ * masked token for forms. Middlewares: `csrf()` from `doorman-login/hono`, `/express`, `/fastify`,
  * `/fetch`. See docs/csrf.md.
  * @example
  * ```ts

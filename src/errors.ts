@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { AuthError } from 'doorman/errors'
+ * import { AuthError } from 'doorman-login/errors'
  * try { createLoginManager({ secret: 'short' }) } catch (e) {
  *   if (e instanceof AuthError && e.code === 'DOORMAN_CONFIG') console.error(e.message)
  * }

@@ -1,10 +1,10 @@
 /**
  * @module doorman: user session management for TypeScript web apps (the core; adapters live in
- * `doorman/hono`, `doorman/express`, `doorman/fastify` and `doorman/fetch`).
+ * `doorman-login/hono`, `doorman-login/express`, `doorman-login/fastify` and `doorman-login/fetch`).
  *
  * @example
  * ```ts
- * import { createLoginManager } from 'doorman'
+ * import { createLoginManager } from 'doorman-login'
  * const manager = createLoginManager({ secret: process.env.SECRET_KEY!, userLoader: (id) => users.get(id) ?? null, loginView: '/login' })
  * ```
  */

@@ -162,10 +162,10 @@ export class LoginManager<U extends object = object> {
  * Create a login manager.
  *
  * @param options - see {@link LoginManagerOptions}; checked now, errors name the option.
- * @returns the manager, to mount with `doorman/hono`, `doorman/express`, `doorman/fastify` or `doorman/fetch`.
+ * @returns the manager, to mount with `doorman-login/hono`, `doorman-login/express`, `doorman-login/fastify` or `doorman-login/fetch`.
  * @example
  * ```ts
- * import { createLoginManager } from 'doorman'
+ * import { createLoginManager } from 'doorman-login'
  * const manager = createLoginManager({
  *   secret: process.env.SECRET_KEY!,
  *   userLoader: (id) => db.users.find(id),

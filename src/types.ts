@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * declare module 'doorman' {
+ * declare module 'doorman-login' {
  *   interface Register { user: User }
  * }
  * ```

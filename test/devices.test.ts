@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { AuthError, ConfigError, NoStoreError, createLoginManager } from 'doorman'
-import { memoryStore } from 'doorman/stores/memory'
+import { AuthError, ConfigError, NoStoreError, createLoginManager } from 'doorman-login'
+import { memoryStore } from 'doorman-login/stores/memory'
 import { SECRET, makeApp, type Client } from './helpers/auth-app.ts'
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/

@@ -20,8 +20,8 @@ test('every subpath export has a source module and a matching tsconfig path', ()
     const src = sourceOf(target.import)
     assert.ok(existsSync(join(root, src)), `${sub} → ${src} exists`)
     assert.equal(target.types, target.import.replace(/\.js$/, '.d.ts'), `${sub} types beside import`)
-    const name = sub === '.' ? 'doorman' : `doorman/${sub.slice(2)}`
-    const mapped = paths[name]?.[0] ?? paths['doorman/stores/*']?.[0].replace('*', sub.split('/').pop()!)
+    const name = sub === '.' ? 'doorman-login' : `doorman-login/${sub.slice(2)}`
+    const mapped = paths[name]?.[0] ?? paths['doorman-login/stores/*']?.[0].replace('*', sub.split('/').pop()!)
     assert.ok(mapped, `tsconfig maps ${name}`)
     assert.equal(mapped.replace(/^\.\//, ''), src, `tsconfig maps ${name} to ${src}`)
   }

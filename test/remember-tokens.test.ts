@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { ConfigError, StoredRemember, createLoginManager } from 'doorman'
+import { ConfigError, StoredRemember, createLoginManager } from 'doorman-login'
 import { SealedRemember } from '../src/remember.ts'
-import { memoryStore } from 'doorman/stores/memory'
+import { memoryStore } from 'doorman-login/stores/memory'
 import { SECRET, makeApp } from './helpers/auth-app.ts'
 
 const FORMAT = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/

@@ -1,7 +1,7 @@
 /**
  * Express benchmark server. Variants:
  * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op middleware;
- * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
+ * - `doorman-login`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `passport`: express-session (default MemoryStore, resave/saveUninitialized off) + passport;
  * - `iron-session`: iron-session's `getIronSession` per request.

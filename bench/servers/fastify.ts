@@ -1,7 +1,7 @@
 /**
  * Fastify benchmark server. Variants:
  * - `bare`: `/bare` only; `bare-mw`: the same with no-op onRequest and onSend hooks;
- * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
+ * - `doorman-login`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `secure-session`: @fastify/secure-session (sealed cookie, libsodium);
  * - `session`: @fastify/session with @fastify/cookie and its default in-memory store.

@@ -1,7 +1,7 @@
 /**
  * Hono (on @hono/node-server) benchmark server. Variants:
  * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op async middleware;
- * - `doorman`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
+ * - `doorman-login`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `signed-cookie`: Hono's own `getSignedCookie`/`setSignedCookie` helpers.
  */

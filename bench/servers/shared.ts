@@ -4,7 +4,7 @@
  * server tells the runner its port.
  *
  * A server is configured through its environment:
- * - `VARIANT`: `bare`, `doorman`, `hmac`, or a peer's name (see each framework's server);
+ * - `VARIANT`: `bare`, `doorman-login`, `hmac`, or a peer's name (see each framework's server);
  * - `BACKEND` (doorman only): `sealed`, `memory`, `sqlite`, `redis`, `postgres`;
  * - `REDIS_URL`, `DATABASE_URL`, `BENCH_SQLITE_FILE` for the store backends.
  * It listens on a free port of 127.0.0.1 and prints `LISTENING <port>`, or prints `SKIP <reason>`

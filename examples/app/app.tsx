@@ -3,7 +3,7 @@
  *
  * `createApp({ dbPath, secret })` builds the whole site on one SQLite file: the app's users and
  * API tokens (db.ts), and doorman's sessions, remember-me tokens and login-throttle counters
- * (`doorman/stores/sqlite`, `doorman/throttle`). `server.ts` serves it; the browser tests start
+ * (`doorman-login/stores/sqlite`, `doorman-login/throttle`). `server.ts` serves it; the browser tests start
  * it in-process on a free port.
  */
 import { createHash } from 'node:crypto'
@@ -12,13 +12,13 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
 import { secureHeaders } from 'hono/secure-headers'
-import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman'
-import { csrfToken } from 'doorman/csrf'
-import type { CsrfError } from 'doorman/errors'
-import { csrf, doorman } from 'doorman/hono'
-import { hashPassword, verifyPassword } from 'doorman/password'
-import { sqliteStore } from 'doorman/stores/sqlite'
-import { createLoginThrottle, sqliteThrottleStore } from 'doorman/throttle'
+import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman-login'
+import { csrfToken } from 'doorman-login/csrf'
+import type { CsrfError } from 'doorman-login/errors'
+import { csrf, doorman } from 'doorman-login/hono'
+import { hashPassword, verifyPassword } from 'doorman-login/password'
+import { sqliteStore } from 'doorman-login/stores/sqlite'
+import { createLoginThrottle, sqliteThrottleStore } from 'doorman-login/throttle'
 import { appQueries, openDatabase, type AppDb, type User } from './db.ts'
 import { accountRoutes } from './routes/account.tsx'
 import { authRoutes } from './routes/auth.tsx'

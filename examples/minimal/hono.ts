@@ -6,16 +6,16 @@
  * guarded pages, it has the device list (`GET /sessions`, `POST /sessions/<id>/revoke`,
  * `POST /logout-everywhere`) and `POST /password`: users.ts lists every route and its answers.
  * No CSRF token on the POST forms here: the session and remember cookies are SameSite=Lax, so
- * browsers do not send them on cross-site POSTs; the full example app adds `doorman/csrf` tokens.
+ * browsers do not send them on cross-site POSTs; the full example app adds `doorman-login/csrf` tokens.
  */
 import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import { createLoginManager } from 'doorman'
-import { doorman, freshLoginRequired, loginRequired } from 'doorman/hono'
+import { createLoginManager } from 'doorman-login'
+import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/hono'
 import { closeOnExit } from './store.ts'
 import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
-// A real app declares `declare module 'doorman' { interface Register { user: User } }` once and
+// A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
 const userOf = (c: Context) => c.get('user') as User | null
 

@@ -17,8 +17,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { SessionStore } from 'doorman'
-import { memoryStore } from 'doorman/stores/memory'
+import type { SessionStore } from 'doorman-login'
+import { memoryStore } from 'doorman-login/stores/memory'
 
 /** The store (undefined for sealed cookies) and how to release its connection. */
 export interface OpenedStore {
@@ -44,7 +44,7 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
       return { store: memoryStore(), close: async () => {} }
     case 'sqlite': {
       const path = env.SQLITE_PATH || './data/minimal.sqlite'
-      const [{ default: Database }, { sqliteStore }] = await Promise.all([import('better-sqlite3'), import('doorman/stores/sqlite')])
+      const [{ default: Database }, { sqliteStore }] = await Promise.all([import('better-sqlite3'), import('doorman-login/stores/sqlite')])
       mkdirSync(dirname(path), { recursive: true })
       const db = new Database(path)
       db.pragma('journal_mode = WAL')
@@ -53,7 +53,7 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
     }
     case 'redis': {
       const url = required(env, 'REDIS_URL', kind, 'redis://127.0.0.1:6379')
-      const [{ createClient }, { redisStore }] = await Promise.all([import('redis'), import('doorman/stores/redis')])
+      const [{ createClient }, { redisStore }] = await Promise.all([import('redis'), import('doorman-login/stores/redis')])
       const client = createClient({
         url,
         disableOfflineQueue: true, // fail fast while disconnected
@@ -66,7 +66,7 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
     }
     case 'postgres': {
       const connectionString = required(env, 'DATABASE_URL', kind, 'postgres://user@127.0.0.1:5432/app')
-      const [{ default: pg }, { postgresStore }] = await Promise.all([import('pg'), import('doorman/stores/postgres')])
+      const [{ default: pg }, { postgresStore }] = await Promise.all([import('pg'), import('doorman-login/stores/postgres')])
       const pool = new pg.Pool({ connectionString, connectionTimeoutMillis: 2000, query_timeout: 5000, max: 10 })
       pool.on('error', (e) => console.warn(`postgres: ${e.message}`)) // idle clients cut by a restart
       return { store: postgresStore({ pool, schema: env.DATABASE_SCHEMA || undefined }), close: () => pool.end() }

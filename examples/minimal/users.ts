@@ -25,9 +25,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import type { LoginManagerOptions } from 'doorman'
-import { PasswordError } from 'doorman/errors'
-import { hashPassword, validateNewPassword, verifyPassword } from 'doorman/password'
+import type { LoginManagerOptions } from 'doorman-login'
+import { PasswordError } from 'doorman-login/errors'
+import { hashPassword, validateNewPassword, verifyPassword } from 'doorman-login/password'
 import { storeFromEnv } from './store.ts'
 
 /** A user of the example apps. */

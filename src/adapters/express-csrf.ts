@@ -1,9 +1,9 @@
 /**
- * @module doorman/express (csrf): the CSRF middleware for Express, exported from `doorman/express`.
+ * @module doorman/express (csrf): the CSRF middleware for Express, exported from `doorman-login/express`.
  *
  * @example
  * ```ts
- * import { doorman, csrf } from 'doorman/express'
+ * import { doorman, csrf } from 'doorman-login/express'
  * app.use(express.urlencoded({ extended: false }), doorman(manager), csrf())
  * app.get('/form', async (req, res) => res.render('form', { csrfToken: await res.locals.csrfToken() }))
  * ```
@@ -28,7 +28,7 @@ async function send(res: ExpressResponse, r: Response): Promise<void> {
 }
 
 /**
- * Check every unsafe request (see `doorman/csrf`) and set `res.locals.csrfToken()` for templates.
+ * Check every unsafe request (see `doorman-login/csrf`) and set `res.locals.csrfToken()` for templates.
  * Mount after `doorman()` and after the body parsers: the form field is read from `req.body`;
  * a form post with no parsed body is refused (403) with a message that names the fix.
  *

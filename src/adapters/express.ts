@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import express from 'express'
- * import { doorman, loginRequired, authErrorHandler } from 'doorman/express'
+ * import { doorman, loginRequired, authErrorHandler } from 'doorman-login/express'
  * const app = express()
  * app.use(doorman(manager))
  * app.get('/private', loginRequired(), (req, res) => res.send(`Hi ${req.user!.name}`))

@@ -1,9 +1,9 @@
 /**
- * @module doorman/fastify (csrf): the CSRF hook for Fastify, exported from `doorman/fastify`.
+ * @module doorman/fastify (csrf): the CSRF hook for Fastify, exported from `doorman-login/fastify`.
  *
  * @example
  * ```ts
- * import { doorman, csrf } from 'doorman/fastify'
+ * import { doorman, csrf } from 'doorman-login/fastify'
  * await app.register(formbody) // @fastify/formbody, or any urlencoded parser
  * await app.register(doorman, { manager })
  * app.addHook('preHandler', csrf())
@@ -14,7 +14,7 @@ import { resolveCsrfOptions, type CsrfOptions } from '../csrf.ts'
 import { csrfProtect, lazyToken } from './csrf-guard.ts'
 
 /**
- * Check every unsafe request (see `doorman/csrf`) and set `reply.locals.csrfToken()` for
+ * Check every unsafe request (see `doorman-login/csrf`) and set `reply.locals.csrfToken()` for
  * templates. A `preHandler`, so it runs after body parsing: the form field is read from
  * `request.body` (register a urlencoded parser such as `@fastify/formbody`).
  *

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import Fastify from 'fastify'
- * import { doorman, loginRequired } from 'doorman/fastify'
+ * import { doorman, loginRequired } from 'doorman-login/fastify'
  * const app = Fastify()
  * await app.register(doorman, { manager })
  * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${req.user!.name}`)
@@ -97,7 +97,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
 }
 // Mount at the app's level, not in a child scope, as fastify-plugin's `skip-override` does.
 ;(plugin as any)[Symbol.for('skip-override')] = true
-;(plugin as any)[Symbol.for('fastify.display-name')] = 'doorman'
+;(plugin as any)[Symbol.for('fastify.display-name')] = 'doorman-login'
 
 /** The Fastify plugin: `await app.register(doorman, { manager })`. */
 export const doorman = plugin

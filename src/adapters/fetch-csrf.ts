@@ -1,10 +1,10 @@
 /**
- * @module doorman/fetch (csrf): the CSRF wrapper for fetch handlers, exported from `doorman/fetch`.
+ * @module doorman/fetch (csrf): the CSRF wrapper for fetch handlers, exported from `doorman-login/fetch`.
  *
  * @example
  * ```ts
- * import { withAuth, csrf } from 'doorman/fetch'
- * import { csrfToken } from 'doorman/csrf'
+ * import { withAuth, csrf } from 'doorman-login/fetch'
+ * import { csrfToken } from 'doorman-login/csrf'
  * export default { fetch: withAuth(manager, csrf(async (request, auth) => new Response(await csrfToken(auth)))) }
  * ```
  */
@@ -13,7 +13,7 @@ import { csrfProtect } from './csrf-guard.ts'
 import type { AuthHandler } from './fetch.ts'
 
 /**
- * Check every unsafe request (see `doorman/csrf`) before `handler` runs. The form field is read
+ * Check every unsafe request (see `doorman-login/csrf`) before `handler` runs. The form field is read
  * from a clone of the request, so the handler can still read the body.
  *
  * @param handler - the handler to protect, as given to `withAuth`.

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { withAuth, loginRequired } from 'doorman/fetch'
+ * import { withAuth, loginRequired } from 'doorman-login/fetch'
  * export default {
  *   fetch: withAuth(manager, loginRequired(async (request, auth) => new Response(`Hi ${(await auth.getUser())!.name}`))),
  * }

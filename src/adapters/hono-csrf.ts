@@ -1,9 +1,9 @@
 /**
- * @module doorman/hono (csrf): the CSRF middleware for Hono, exported from `doorman/hono`.
+ * @module doorman/hono (csrf): the CSRF middleware for Hono, exported from `doorman-login/hono`.
  *
  * @example
  * ```ts
- * import { doorman, csrf } from 'doorman/hono'
+ * import { doorman, csrf } from 'doorman-login/hono'
  * app.use(doorman(manager), csrf())
  * app.get('/form', async (c) => c.html(`<input type="hidden" name="csrf_token" value="${await c.get('csrfToken')()}">`))
  * ```
@@ -20,7 +20,7 @@ declare module 'hono' {
 }
 
 /**
- * Check every unsafe request (see `doorman/csrf`) and set `c.get('csrfToken')` for templates.
+ * Check every unsafe request (see `doorman-login/csrf`) and set `c.get('csrfToken')` for templates.
  * Mount after `doorman()`. The form field is read with `c.req.parseBody({ all: true })`, which
  * Hono caches, so the handler can parse the body again.
  *

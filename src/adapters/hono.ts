@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { Hono } from 'hono'
- * import { doorman, loginRequired } from 'doorman/hono'
+ * import { doorman, loginRequired } from 'doorman-login/hono'
  * const app = new Hono()
  * app.use(doorman(manager))
  * app.get('/private', loginRequired(), async (c) => c.text(`Hi ${c.get('user')!.name}`))

@@ -28,7 +28,7 @@ export type { PasswordPolicy } from './policy.ts'
  * @throws ConfigError for a bad option, or when the `argon2` package cannot be loaded.
  * @example
  * ```ts
- * import { hashPassword } from 'doorman/password'
+ * import { hashPassword } from 'doorman-login/password'
  * user.passwordHash = await hashPassword(form.password)
  * ```
  */

@@ -47,7 +47,7 @@ export interface PasswordOptions {
  *
  * @example
  * ```ts
- * import { DEFAULT_PASSWORD_OPTIONS } from 'doorman/password'
+ * import { DEFAULT_PASSWORD_OPTIONS } from 'doorman-login/password'
  * console.log(DEFAULT_PASSWORD_OPTIONS.memoryCost) // 19456
  * ```
  */

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import type { SessionStore } from 'doorman/session'
+ * import type { SessionStore } from 'doorman-login/session'
  * ```
  */
 export { Session } from './session.ts'

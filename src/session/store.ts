@@ -6,7 +6,7 @@
  * CVE-2019-16782). Writes come in two kinds on purpose: `create` for a new id, and `update`/`touch`
  * that only change a record that still exists, so a request that was in flight during a logout can
  * never bring the destroyed session back (express-session #632, rack CVE-2025-46336).
- * Run `testStore` from `doorman/testing` against any implementation.
+ * Run `testStore` from `doorman-login/testing` against any implementation.
  */
 
 /** What a store keeps for one session. Times are seconds since the epoch. */

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { memoryStore } from 'doorman/stores/memory'
+ * import { memoryStore } from 'doorman-login/stores/memory'
  * const manager = createLoginManager({ secret, userLoader, store: memoryStore() })
  * ```
  */

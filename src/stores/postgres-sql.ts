@@ -1,6 +1,6 @@
 /**
  * @module doorman/stores/postgres-sql: the schema and statements of the PostgreSQL store.
- * Internal: `postgresSchema` is public through `doorman/stores/postgres`.
+ * Internal: `postgresSchema` is public through `doorman-login/stores/postgres`.
  */
 import { ConfigError } from '../errors.ts'
 import { SESSION_COLS, TOKEN_COLS } from './sql.ts'

@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import pg from 'pg'
- * import { postgresStore } from 'doorman/stores/postgres'
+ * import { postgresStore } from 'doorman-login/stores/postgres'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 })
  * pool.on('error', (e) => log.warn('postgres', e.message)) // idle clients dropped by a restart
  * const manager = createLoginManager({ secret, userLoader, store: postgresStore({ pool }) })
@@ -236,7 +236,7 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
  * @example
  * ```ts
  * import pg from 'pg'
- * import { postgresStore } from 'doorman/stores/postgres'
+ * import { postgresStore } from 'doorman-login/stores/postgres'
  * const store = postgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
  * ```
  */

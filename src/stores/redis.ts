@@ -26,7 +26,7 @@
  * @example
  * ```ts
  * import { createClient } from 'redis'
- * import { redisStore } from 'doorman/stores/redis'
+ * import { redisStore } from 'doorman-login/stores/redis'
  * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true })
  * client.on('error', (e) => log.warn('redis', e.message))
  * await client.connect()
@@ -287,7 +287,7 @@ export class RedisStore implements SessionStore, RememberTokenStore {
  * @example
  * ```ts
  * import Redis from 'ioredis'
- * import { redisStore } from 'doorman/stores/redis'
+ * import { redisStore } from 'doorman-login/stores/redis'
  * const store = redisStore({ client: new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) })
  * ```
  */

@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * import Database from 'better-sqlite3'
- * import { sqliteStore } from 'doorman/stores/sqlite'
+ * import { sqliteStore } from 'doorman-login/stores/sqlite'
  * const db = new Database('sessions.db')
  * db.pragma('journal_mode = WAL')
  * // Large tables (100k+ sessions): map the file, so a lookup does not pay a read() per page.
@@ -273,7 +273,7 @@ export class SqliteStore implements SessionStore, RememberTokenStore {
  * @example
  * ```ts
  * import Database from 'better-sqlite3'
- * import { sqliteStore } from 'doorman/stores/sqlite'
+ * import { sqliteStore } from 'doorman-login/stores/sqlite'
  * const store = sqliteStore({ db: new Database('sessions.db') })
  * ```
  */

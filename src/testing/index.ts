@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { loginAs, testStore, testRememberTokenStore } from 'doorman/testing'
+ * import { loginAs, testStore, testRememberTokenStore } from 'doorman-login/testing'
  * ```
  */
 export { loginAs } from './login-as.ts'

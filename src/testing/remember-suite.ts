@@ -49,7 +49,7 @@ const ttlOf = (t: RememberTokenRecord) => Math.max(1, t.expiresAt - nowSeconds()
  * @param options - skip reason and teardown.
  * @example
  * ```ts
- * import { testRememberTokenStore } from 'doorman/testing'
+ * import { testRememberTokenStore } from 'doorman-login/testing'
  * testRememberTokenStore('my store', async () => new MyStore(client))
  * ```
  */

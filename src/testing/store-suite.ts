@@ -41,7 +41,7 @@ const id = () => randomToken(32)
  * @param makeStore - returns a fresh store for one test.
  * @example
  * ```ts
- * import { testStore } from 'doorman/testing'
+ * import { testStore } from 'doorman-login/testing'
  * testStore('my store', async () => new MyStore(client))
  * ```
  */

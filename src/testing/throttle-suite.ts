@@ -28,7 +28,7 @@ const T0 = 1_900_000_000
  * @param makeStore - returns a store for one test.
  * @example
  * ```ts
- * import { testThrottleStore } from 'doorman/testing'
+ * import { testThrottleStore } from 'doorman-login/testing'
  * testThrottleStore('my throttle store', () => myThrottleStore(client))
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { createLoginThrottle, sqliteThrottleStore } from 'doorman/throttle'
+ * import { createLoginThrottle, sqliteThrottleStore } from 'doorman-login/throttle'
  * const throttle = createLoginThrottle({ store: sqliteThrottleStore({ db }), secret: process.env.SECRET_KEY! })
  * app.post('/login', async (c) => {
  *   const attempt = { username: form.username, ip: c.get('auth').ip }

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { createLoginThrottle, memoryThrottleStore } from 'doorman/throttle'
+ * import { createLoginThrottle, memoryThrottleStore } from 'doorman-login/throttle'
  * const throttle = createLoginThrottle({ store: memoryThrottleStore(), secret })
  * ```
  */

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import pg from 'pg'
- * import { createLoginThrottle, postgresThrottleStore } from 'doorman/throttle'
+ * import { createLoginThrottle, postgresThrottleStore } from 'doorman-login/throttle'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
  * const throttle = createLoginThrottle({ store: postgresThrottleStore({ query: pool.query.bind(pool) }), secret })
  * ```

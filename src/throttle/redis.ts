@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { createClient } from 'redis'
- * import { createLoginThrottle, redisThrottleStore } from 'doorman/throttle'
+ * import { createLoginThrottle, redisThrottleStore } from 'doorman-login/throttle'
  * const client = await createClient({ url: process.env.REDIS_URL }).connect()
  * const throttle = createLoginThrottle({ store: redisThrottleStore({ client }), secret })
  * ```

@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import Database from 'better-sqlite3'
- * import { createLoginThrottle, sqliteThrottleStore } from 'doorman/throttle'
+ * import { createLoginThrottle, sqliteThrottleStore } from 'doorman-login/throttle'
  * const throttle = createLoginThrottle({ store: sqliteThrottleStore({ db: new Database('app.db') }), secret })
  * ```
  */

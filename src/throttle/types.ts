@@ -1,4 +1,4 @@
-/** @module doorman/throttle/types: the throttle's data types and the store interface, re-exported by `doorman/throttle`. */
+/** @module doorman/throttle/types: the throttle's data types and the store interface, re-exported by `doorman-login/throttle`. */
 
 /** One counter as a store keeps it. Times are seconds since the epoch (the throttle's clock). */
 export interface ThrottleBucket {
@@ -23,7 +23,7 @@ export interface ThrottleDelta {
 /**
  * Where throttle counters live. Keys are opaque (`a:`, `n:`, `p:`, `c:`, `t:` and an HMAC: never a
  * username or an address); stores add their own prefix or table. Run `testThrottleStore` from
- * `doorman/testing` against an implementation.
+ * `doorman-login/testing` against an implementation.
  */
 export interface ThrottleStore {
   /**

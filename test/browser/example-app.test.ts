@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import bcrypt from 'bcryptjs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { loginAs } from 'doorman/testing'
+import { loginAs } from 'doorman-login/testing'
 import { chromiumLaunchOptions, serviceSkip } from '../helpers/services.ts'
 import {
   DESKTOP, flashes, logIn, register, restartBrowser, screenshot, signIn, signedInAs, startApp, startHostileSite, submit,

@@ -1,9 +1,9 @@
-// A small doorman app behind `doorman/fetch`'s withAuth, with a fake clock, a memory store (or
+// A small doorman app behind `doorman-login/fetch`'s withAuth, with a fake clock, a memory store (or
 // none), in-memory users and cookie-jar clients, for the remember-me and device-list tests.
 
-import { createLoginManager, type LoginManager, type LoginManagerOptions } from 'doorman'
-import { withAuth } from 'doorman/fetch'
-import { memoryStore, type MemoryStore } from 'doorman/stores/memory'
+import { createLoginManager, type LoginManager, type LoginManagerOptions } from 'doorman-login'
+import { withAuth } from 'doorman-login/fetch'
+import { memoryStore, type MemoryStore } from 'doorman-login/stores/memory'
 
 export interface TestUser {
   id: string

@@ -1,6 +1,6 @@
 /**
  * @module test/unit/events: every event fires exactly once per occurrence with its payload
- * (Flask-Login's signals), and the ambient accessors; through the fetch adapter (`doorman/fetch`),
+ * (Flask-Login's signals), and the ambient accessors; through the fetch adapter (`doorman-login/fetch`),
  * the reference adapter the three framework ones mirror.
  */
 import assert from 'node:assert/strict'

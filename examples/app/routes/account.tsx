@@ -3,8 +3,8 @@
  * (fresh login required), the device list, and the token-authenticated `/api/me`.
  */
 import { Hono, type Context } from 'hono'
-import { freshLoginRequired, loginRequired } from 'doorman/hono'
-import { hashPassword, verifyPassword } from 'doorman/password'
+import { freshLoginRequired, loginRequired } from 'doorman-login/hono'
+import { hashPassword, verifyPassword } from 'doorman-login/password'
 import { AccountPage, PasswordPage } from '../views/account.tsx'
 import { SessionsPage, type Device } from '../views/sessions.tsx'
 import { field, formOf, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, type Deps } from './shared.tsx'

@@ -3,8 +3,8 @@
  * and re-authenticate for fresh-only pages.
  */
 import { Hono, type Context } from 'hono'
-import { loginRequired } from 'doorman/hono'
-import { hashPassword, needsRehash, verifyPassword } from 'doorman/password'
+import { loginRequired } from 'doorman-login/hono'
+import { hashPassword, needsRehash, verifyPassword } from 'doorman-login/password'
 import { LoginPage, ReauthPage, RegisterPage } from '../views/auth.tsx'
 import { StatusPage, waitText } from '../views/status.tsx'
 import { field, formOf, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, usernameProblem, type Deps } from './shared.tsx'

@@ -5,10 +5,10 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { JSX } from 'hono/jsx/jsx-runtime'
-import { csrfToken } from 'doorman/csrf'
-import { PasswordError } from 'doorman/errors'
-import { validateNewPassword, type PasswordPolicy } from 'doorman/password'
-import type { LoginThrottle } from 'doorman/throttle'
+import { csrfToken } from 'doorman-login/csrf'
+import { PasswordError } from 'doorman-login/errors'
+import { validateNewPassword, type PasswordPolicy } from 'doorman-login/password'
+import type { LoginThrottle } from 'doorman-login/throttle'
 import type { AppDb, User } from '../db.ts'
 import type { PageContext } from '../views/layout.tsx'
 
@@ -21,7 +21,7 @@ export interface Deps {
 }
 
 // The example keeps its user type local instead of augmenting doorman's `Register` (a real app
-// declares `declare module 'doorman' { interface Register { user: User } }` once): this repository
+// declares `declare module 'doorman-login' { interface Register { user: User } }` once): this repository
 // type-checks several example apps together, and an augmentation is global to a program.
 /** The signed-in user of this request, or null. */
 export async function userOf(c: Context): Promise<User | null> {
