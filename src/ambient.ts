@@ -8,21 +8,21 @@
 import { ContextError } from './errors.ts'
 import type { Duration } from './duration.ts'
 import type { FlashOptions, LoginOptions, RequestAuth } from './auth.ts'
-import type { RegisteredUser } from './types.ts'
+import type { RegisteredAnonymousUser, RegisteredUser } from './types.ts'
 
 interface Storage<T> {
   run<R>(store: T, fn: () => R): R
   getStore(): T | undefined
 }
 
-const ALS: (new () => Storage<RequestAuth<any>>) | undefined =
+const ALS: (new () => Storage<RequestAuth>) | undefined =
   (globalThis as any).process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage ??
   (globalThis as any).AsyncLocalStorage
 
-let storage: Storage<RequestAuth<any>> | null = null
+let storage: Storage<RequestAuth> | null = null
 
 /** Run `fn` with `auth` as the ambient request (adapters call this when `ambient` is on). */
-export function runWithAuth<R>(auth: RequestAuth<any>, fn: () => R): R {
+export function runWithAuth<R>(auth: RequestAuth, fn: () => R): R {
   if (!storage) {
     if (!ALS) throw new ContextError('ambient: true needs AsyncLocalStorage, which this runtime does not have')
     storage = new ALS()
@@ -38,10 +38,11 @@ export function runWithAuth<R>(auth: RequestAuth<any>, fn: () => R): R {
  * const auth = getAuth()
  * ```
  */
-export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
+export function getAuth(): RequestAuth<RegisteredUser> {
   const auth = storage?.getStore()
   if (!auth) throw new ContextError('no request in scope: enable `ambient: true` on the manager and call this inside a request')
-  return auth as RequestAuth<U>
+  // The adapters refuse a manager whose user type is not the registered one, so this holds.
+  return auth as RequestAuth<RegisteredUser>
 }
 
 // The Promise-returning accessors are `async` so that "no request in scope" is a rejected
@@ -56,18 +57,18 @@ export function getAuth<U extends object = RegisteredUser>(): RequestAuth<U> {
  * const user = await currentUser()
  * ```
  */
-export async function currentUser(): Promise<RegisteredUser | object> {
+export async function currentUser(): Promise<RegisteredUser | RegisteredAnonymousUser> {
   return getAuth().currentUser()
 }
 
 /** The logged-in user or null (typed by `Register`). */
 export async function getUser(): Promise<RegisteredUser | null> {
-  return getAuth<RegisteredUser & object>().getUser()
+  return getAuth().getUser()
 }
 
 /** Flask-Login's `login_user()` for the current request. */
 export async function loginUser(user: RegisteredUser, options?: LoginOptions): Promise<boolean> {
-  return getAuth<any>().loginUser(user as any, options)
+  return getAuth().loginUser(user, options)
 }
 
 /** Flask-Login's `logout_user()` for the current request. */

@@ -45,7 +45,7 @@ export interface LoginOptions {
  * })
  * ```
  */
-export class RequestAuth<U extends object = object> extends RequestUser<U> {
+export class RequestAuth<out U extends object = object> extends RequestUser<U> {
   #committed = false
 
   /**

@@ -15,6 +15,7 @@ import { fromBase64Url, toBase64Url } from './crypto/encoding.ts'
 import { isExempt, type Exemption } from './guards.ts'
 import { wantsJson } from './unauthorized.ts'
 import type { RequestAuth } from './auth.ts'
+import type { RegisteredUser } from './types.ts'
 
 /** Options of the `csrf()` middlewares and {@link checkRequestOrigin}. */
 export interface CsrfOptions {
@@ -34,8 +35,8 @@ export interface CsrfOptions {
   requireOriginHeader?: boolean
   /** A request with no ambient credential (no Cookie, no Basic/Digest auth) skips the token and the rule above. @default true */
   skipCookieless?: boolean
-  /** Build the refusal yourself (e.g. an HTML page); the default is a 403 in text or JSON. */
-  onFailure?: (error: CsrfError, auth: RequestAuth<any>) => Response | Promise<Response>
+  /** Build the refusal yourself (e.g. an HTML page); the default is a 403 in text or JSON. `auth` is typed with the registered user. */
+  onFailure?: (error: CsrfError, auth: RequestAuth<RegisteredUser>) => Response | Promise<Response>
 }
 
 /** Why a request was refused: the `reason` of its {@link CsrfError}. */
@@ -71,7 +72,7 @@ export function resolveCsrfOptions(options: CsrfOptions | ResolvedCsrfOptions = 
 }
 
 /** Whether the request carries a credential browsers attach by themselves: cookies, or HTTP authentication other than Bearer. */
-export function hasAmbientCredentials(auth: RequestAuth<any>): boolean {
+export function hasAmbientCredentials(auth: RequestAuth): boolean {
   const authz = auth.request.header('authorization')?.trim()
   return !!auth.request.header('cookie')?.trim() || (!!authz && !/^bearer\s/i.test(authz))
 }
@@ -82,7 +83,7 @@ export function hasAmbientCredentials(auth: RequestAuth<any>): boolean {
  *
  * @throws CsrfError (403) whose `reason` says which check failed.
  */
-export function checkRequestOrigin(auth: RequestAuth<any>, options: CsrfOptions | ResolvedCsrfOptions = {}): void {
+export function checkRequestOrigin(auth: RequestAuth, options: CsrfOptions | ResolvedCsrfOptions = {}): void {
   const o = resolveCsrfOptions(options)
   const h = (n: string) => auth.request.header(n)?.trim() || null
   if (SAFE.has(auth.request.method.toUpperCase())) return
@@ -104,7 +105,7 @@ export function checkRequestOrigin(auth: RequestAuth<any>, options: CsrfOptions 
 }
 
 /** `<kid>‖<mac>` of the secret under the CSRF key: the token before masking (the kid survives key rotation). */
-async function rawToken(auth: RequestAuth<any>, secret: string): Promise<Uint8Array> {
+async function rawToken(auth: RequestAuth, secret: string): Promise<Uint8Array> {
   const [kid, mac] = (await auth.manager.keyring('csrf').tag(secret)).split('.').map((p) => fromBase64Url(p)!)
   return Uint8Array.from([...kid, ...mac])
 }
@@ -113,7 +114,7 @@ async function rawToken(auth: RequestAuth<any>, secret: string): Promise<Uint8Ar
  * A token for a form field or a header, bound to the session's CSRF secret (created on first
  * use; login and logout drop it). Each call masks it afresh against BREACH.
  */
-export async function csrfToken(auth: RequestAuth<any>): Promise<string> {
+export async function csrfToken(auth: RequestAuth): Promise<string> {
   const s = await auth.session()
   let secret = s.get<string>(SESSION_KEYS.csrf)
   if (typeof secret !== 'string' || !/^[\w-]{43}$/.test(secret)) s.set(SESSION_KEYS.csrf, (secret = randomToken(32)))
@@ -128,7 +129,7 @@ export async function csrfToken(auth: RequestAuth<any>): Promise<string> {
  *
  * @throws CsrfError `token-missing`, `token-malformed` or `token-mismatch`.
  */
-export async function verifyCsrf(auth: RequestAuth<any>, submitted: unknown): Promise<void> {
+export async function verifyCsrf(auth: RequestAuth, submitted: unknown): Promise<void> {
   if (submitted === undefined || submitted === null || submitted === '') throw new CsrfError('token-missing', TOKEN_MESSAGE)
   const bytes = typeof submitted === 'string' && submitted.length <= 512 ? fromBase64Url(submitted) : null
   const n = bytes ? bytes.length / 2 : 0
@@ -140,7 +141,7 @@ export async function verifyCsrf(auth: RequestAuth<any>, submitted: unknown): Pr
 }
 
 /** The default refusal: 403, JSON for JSON clients, plain text otherwise, never cached. */
-export function csrfFailure(error: CsrfError, auth: RequestAuth<any>): Response {
+export function csrfFailure(error: CsrfError, auth: RequestAuth): Response {
   const json = wantsJson((n) => auth.request.header(n)) || /[/+]json\b/i.test(auth.request.header('content-type') ?? '')
   const body = json ? JSON.stringify({ error: 'csrf', code: error.code, reason: error.reason, message: error.message }) : `Forbidden: ${error.message} (${error.reason})`
   return new Response(body, { status: 403, headers: { 'content-type': `${json ? 'application/json' : 'text/plain'}; charset=utf-8`, 'cache-control': 'no-store' } })

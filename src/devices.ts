@@ -43,7 +43,7 @@ export interface CredentialsChangedOptions {
   fresh?: boolean
 }
 
-async function storeOf(m: LoginManager<any>): Promise<SessionStore> {
+async function storeOf(m: LoginManager): Promise<SessionStore> {
   await m.ready()
   const store = m.backend.store
   if (!store) throw new NoStoreError()
@@ -75,14 +75,14 @@ function currentSelector(s: Session): string | null {
   return pendingSelector.has(s) ? (pendingSelector.get(s) ?? null) : (storeMeta.get(s)?.rememberSelector ?? null)
 }
 
-async function who(auth: RequestAuth<any>): Promise<{ uid: string; session: Session } | null> {
+async function who(auth: RequestAuth): Promise<{ uid: string; session: Session } | null> {
   const user = await auth.getUser()
   if (!user) return null
   return { uid: auth.manager.getId(user), session: await auth.session() }
 }
 
 /** The current user's sessions, oldest first; empty when nobody is logged in. */
-export async function listSessions(auth: RequestAuth<any>): Promise<DeviceSession[]> {
+export async function listSessions(auth: RequestAuth): Promise<DeviceSession[]> {
   const store = await storeOf(auth.manager)
   const me = await who(auth)
   if (!me) return []
@@ -96,7 +96,7 @@ export async function listSessions(auth: RequestAuth<any>): Promise<DeviceSessio
  * own token is never revoked through an old entry of the same device; revoking the current
  * session itself is a logout.
  */
-async function endDevice(m: LoginManager<any>, store: SessionStore, id: string, selector: string | null | undefined, keep: string | null): Promise<void> {
+async function endDevice(m: LoginManager, store: SessionStore, id: string, selector: string | null | undefined, keep: string | null): Promise<void> {
   await store.destroy(id)
   if (!selector || selector === keep) return
   await m.remember.revokeSelector?.(selector)
@@ -107,7 +107,7 @@ async function endDevice(m: LoginManager<any>, store: SessionStore, id: string, 
  * End one of the current user's sessions and its device's remember token. Revoking the current
  * session is a logout. Returns false (and does nothing) for an unknown id or another user's session.
  */
-export async function revokeSession(auth: RequestAuth<any>, id: string): Promise<boolean> {
+export async function revokeSession(auth: RequestAuth, id: string): Promise<boolean> {
   const store = await storeOf(auth.manager)
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) return false
   const me = await who(auth)
@@ -124,7 +124,7 @@ export async function revokeSession(auth: RequestAuth<any>, id: string): Promise
  * End every other session of the current user and every other device's remember token; this
  * session (and this device's token) continue. Returns how many sessions ended.
  */
-export async function revokeOtherSessions(auth: RequestAuth<any>): Promise<number> {
+export async function revokeOtherSessions(auth: RequestAuth): Promise<number> {
   const store = await storeOf(auth.manager)
   const me = await who(auth)
   if (!me) return 0
@@ -134,7 +134,7 @@ export async function revokeOtherSessions(auth: RequestAuth<any>): Promise<numbe
 }
 
 /** End every session and remember token of the current user, this one included (→ anonymous). */
-export async function logoutEverywhere(auth: RequestAuth<any>): Promise<number> {
+export async function logoutEverywhere(auth: RequestAuth): Promise<number> {
   const store = await storeOf(auth.manager)
   const me = await who(auth)
   let n = 0
@@ -179,13 +179,13 @@ export async function credentialsChanged<U extends object>(auth: RequestAuth<U>,
 }
 
 /** Admin: every live session of a user (`current` is false). */
-export async function listUserSessions(m: LoginManager<any>, userId: string): Promise<DeviceSession[]> {
+export async function listUserSessions(m: LoginManager, userId: string): Promise<DeviceSession[]> {
   const store = await storeOf(m)
   return (await store.listUserSessions(userId)).map((x) => toDevice(x, null))
 }
 
 /** Admin: end every session and remember token of a user; returns how many sessions ended. */
-export async function revokeUserSessions(m: LoginManager<any>, userId: string): Promise<number> {
+export async function revokeUserSessions(m: LoginManager, userId: string): Promise<number> {
   const store = await storeOf(m)
   const n = await store.destroyUserSessions(userId)
   await m.remember.revokeUser?.(userId)
@@ -196,7 +196,7 @@ export async function revokeUserSessions(m: LoginManager<any>, userId: string): 
  * The `maxSessionsPerUser` check, run by `loginUser` before it rotates the session. The session
  * being replaced by this login does not count. Returns false when the login must be refused.
  */
-export async function enforceSessionCap(auth: RequestAuth<any>, uid: string): Promise<boolean> {
+export async function enforceSessionCap(auth: RequestAuth, uid: string): Promise<boolean> {
   const m = auth.manager
   const cap = m.sessionCap
   const store = m.backend.store
@@ -217,7 +217,7 @@ export async function enforceSessionCap(auth: RequestAuth<any>, uid: string): Pr
 }
 
 /** Resolve and check `maxSessionsPerUser` / `sessionCapPolicy` (at manager creation). */
-export function resolveSessionCap(o: LoginManagerOptions<any>): { max: number; policy: 'evict-oldest' | 'refuse' } | null {
+export function resolveSessionCap(o: LoginManagerOptions<object>): { max: number; policy: 'evict-oldest' | 'refuse' } | null {
   const max = o.maxSessionsPerUser
   const policy = o.sessionCapPolicy ?? 'evict-oldest'
   if (policy !== 'evict-oldest' && policy !== 'refuse') throw new ConfigError('sessionCapPolicy', "must be 'evict-oldest' or 'refuse'")

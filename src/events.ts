@@ -50,9 +50,13 @@ export interface AuthEvents<U = unknown> {
 /** A listener for event `K`. */
 export type Listener<U, K extends keyof AuthEvents<U>> = (payload: AuthEvents<U>[K]) => void
 
-/** A tiny typed emitter; one per manager. */
-export class Emitter<U> {
-  readonly #listeners: { [K in keyof AuthEvents<U>]?: Listener<U, K>[] } = {}
+/**
+ * A tiny typed emitter; one per manager. Covariant in `U` (listeners are taken by methods), so that
+ * the manager of a `User` is a manager of `object` for doorman's own helpers.
+ */
+export class Emitter<out U> {
+  // Stored without `U`: a field typed with listener functions would make the class invariant.
+  readonly #listeners: { [K in keyof AuthEvents]?: ((payload: never) => void)[] } = {}
 
   /**
    * Listen to an event; returns a function that removes the listener.
@@ -63,7 +67,7 @@ export class Emitter<U> {
    * ```
    */
   on<K extends keyof AuthEvents<U>>(event: K, listener: Listener<U, K>): () => void {
-    const list = (this.#listeners[event] ??= [] as any) as Listener<U, K>[]
+    const list = (this.#listeners[event] ??= []) as Listener<U, K>[]
     list.push(listener)
     return () => {
       const i = list.indexOf(listener)

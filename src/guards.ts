@@ -26,13 +26,13 @@ const PASS: Promise<null> = Promise.resolve(null)
 
 // A store outage must never let a request through, nor bounce users to a login page that cannot
 // work either: 503, and service resumes by itself when the store is back.
-function outage(auth: RequestAuth<any>, e: unknown): Response {
+function outage(auth: RequestAuth, e: unknown): Response {
   if (e instanceof StoreError) return storeUnavailable(wantsJson((n) => auth.request.header(n)))
   throw e
 }
 
 /** Flask-Login's `login_required` as a check: null when a user is logged in. */
-export function checkLogin(auth: RequestAuth<any>, options: LoginRequiredOptions = {}): Promise<Response | null> {
+export function checkLogin(auth: RequestAuth, options: LoginRequiredOptions = {}): Promise<Response | null> {
   if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
   // One promise on the way through: this check sits in front of every protected route.
   return auth.getUser().then(
@@ -42,7 +42,7 @@ export function checkLogin(auth: RequestAuth<any>, options: LoginRequiredOptions
 }
 
 /** Flask-Login's `fresh_login_required` as a check: null when the login is fresh (enough). */
-export function checkFreshLogin(auth: RequestAuth<any>, options: FreshLoginRequiredOptions = {}): Promise<Response | null> {
+export function checkFreshLogin(auth: RequestAuth, options: FreshLoginRequiredOptions = {}): Promise<Response | null> {
   if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
   const check = async (): Promise<Response | null> => {
     if (!(await auth.getUser())) return unauthorized(auth, options.loginView)

@@ -15,13 +15,14 @@ import { StoredRemember } from './remember-tokens.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
 import type { CookieAttributes } from './cookie.ts'
+import type { RegisteredAnonymousUser } from './types.ts'
 
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions, ResolvedCookie } from './options.ts'
 
 /** A login manager: create one with {@link createLoginManager}, mount it with an adapter. */
-export class LoginManager<U extends object = object> {
-  /** The options as given. */
-  readonly options: Readonly<LoginManagerOptions<U>>
+export class LoginManager<out U extends object = object> {
+  /** The options as given (a plain type, not `Readonly<>`, whose mapping would make the callbacks invariant in `U`). */
+  readonly options: LoginManagerOptions<U>
   /** Typed events (Flask-Login's signals). */
   readonly events = new Emitter<U>()
   readonly sessionCookie: ResolvedCookie
@@ -29,14 +30,15 @@ export class LoginManager<U extends object = object> {
   readonly sessionProtection: 'off' | 'basic' | 'strong'
   readonly exemptMethods: ReadonlySet<string>
   readonly nextField: string
-  readonly getId: (user: U) => string
-  readonly isActive: (user: U) => boolean
-  readonly anonymousUser: () => object
+  readonly anonymousUser: () => RegisteredAnonymousUser
   readonly now: () => number
   readonly secrets: readonly string[]
   readonly timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
   /** The per-user session cap, or null when unlimited. */
   readonly sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
+  // Methods rather than function-typed properties, so that a manager of `User` is a manager of
+  // `object` (the user type is used covariantly): adapters and helpers take LoginManager<object>.
+  readonly #users: { getId(user: U): string; isActive(user: U): boolean }
   #ready: Promise<void> | null
   #grace: number | undefined
   #backend!: SessionBackend
@@ -55,8 +57,7 @@ export class LoginManager<U extends object = object> {
     this.exemptMethods = o.exemptMethods
     this.nextField = o.nextField
     this.sessionCap = o.sessionCap
-    this.getId = o.getId
-    this.isActive = o.isActive
+    this.#users = { getId: o.getId, isActive: o.isActive }
     this.anonymousUser = o.anonymousUser
     this.now = o.now
     this.#grace = o.rotationGrace
@@ -96,6 +97,16 @@ export class LoginManager<U extends object = object> {
   /** Admin: end every session and remember token of a user; returns how many sessions ended. Needs a store. */
   revokeUserSessions(userId: string | number): Promise<number> {
     return revokeUserSessions(this, String(userId))
+  }
+
+  /** A user's id as a string (the `getId` option, or `user.getId()` / `user.id`). */
+  getId(user: U): string {
+    return this.#users.getId(user)
+  }
+
+  /** Whether a user may log in (the `isActive` option, or `user.isActive !== false`). */
+  isActive(user: U): boolean {
+    return this.#users.isActive(user)
   }
 
   /** Resolves once keys are prepared (immediately on node:crypto). */

@@ -14,6 +14,7 @@ import { resolveSessionCap } from './devices.ts'
 import type { AuthRequest } from './context.ts'
 import { bool, checkKeys, COOKIE_KEYS, resolveCookie, str, type CookieOptions, type ResolvedCookie } from './cookie-options.ts'
 import type { RequestAuth } from './auth.ts'
+import type { RegisteredAnonymousUser } from './types.ts'
 
 export type { CookieOptions, ResolvedCookie } from './cookie-options.ts'
 
@@ -54,20 +55,23 @@ export interface LoginManagerOptions<U extends object> {
   /** Secret, or a list for rotation (first one current); at least 32 characters each. */
   secret: string | readonly string[]
   /** Load a user from the id stored in the session; null/undefined means anonymous. */
-  userLoader?: (id: string) => MaybePromise<U | null | undefined>
+  userLoader?(id: string): MaybePromise<U | null | undefined>
   /** Authenticate one request from its headers (API tokens); nothing is written to the session. */
-  requestLoader?: (request: AuthRequest) => MaybePromise<U | null | undefined>
+  requestLoader?(request: AuthRequest): MaybePromise<U | null | undefined>
   /** Read a user's id. @default `user.getId()` or `user.id` */
-  getId?: (user: U) => string | number
+  getId?(user: U): string | number
   /** Whether a user is active. @default `user.isActive !== false` */
-  isActive?: (user: U) => boolean
-  /** Factory of the anonymous user. @default `() => new AnonymousUser()` */
-  anonymousUser?: () => object
+  isActive?(user: U): boolean
+  /**
+   * Factory of the anonymous user. @default `() => new AnonymousUser()`
+   * Register its type as `Register['anonymousUser']` so that `currentUser()` is typed with it.
+   */
+  anonymousUser?: () => RegisteredAnonymousUser
   /**
    * The user's auth epoch (e.g. derived from the password hash, or a session-version column):
    * when it changes, every session and remember cookie of that user stops working.
    */
-  authEpoch?: (user: U) => MaybePromise<string | number | null | undefined>
+  authEpoch?(user: U): MaybePromise<string | number | null | undefined>
   /** Server-side session store; without one, sessions are sealed cookies. */
   store?: SessionStore | null
   /**
@@ -112,9 +116,9 @@ export interface LoginManagerOptions<U extends object> {
   /** Host to put in login redirects (`FORCE_HOST_FOR_REDIRECTS`). */
   forceHostForRedirects?: string | null
   /** Replace the unauthorized flow entirely; its response is used as is. */
-  unauthorizedHandler?: (auth: RequestAuth<U>) => MaybePromise<Response>
+  unauthorizedHandler?(auth: RequestAuth<U>): MaybePromise<Response>
   /** Replace the needs-refresh flow entirely. */
-  needsRefreshHandler?: (auth: RequestAuth<U>) => MaybePromise<Response>
+  needsRefreshHandler?(auth: RequestAuth<U>): MaybePromise<Response>
   /** Methods the guards let through. @default ['OPTIONS'] */
   exemptMethods?: readonly string[]
   /** Trust `X-Forwarded-For`/`-Proto`: `true` for the first hop, a number for that many proxies. @default false */
@@ -154,7 +158,7 @@ export interface ResolvedOptions<U extends object> {
   sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
   getId: (user: U) => string
   isActive: (user: U) => boolean
-  anonymousUser: () => object
+  anonymousUser: () => RegisteredAnonymousUser
   now: () => number
 }
 

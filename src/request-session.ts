@@ -23,7 +23,7 @@ export interface FlashOptions {
 }
 
 /** The session half of the per-request object; see {@link RequestAuth}. */
-export class RequestSession<U extends object = object> {
+export class RequestSession<out U extends object = object> {
   /** The manager this request belongs to. */
   readonly manager: LoginManager<U>
   /** The request, as the core sees it. */

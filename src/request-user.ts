@@ -10,7 +10,7 @@ import { FlaskLoginRemember } from './remember.ts'
 import { pendingSelector } from './session/store-backend.ts'
 import { RequestSession } from './request-session.ts'
 import type { Session } from './session/session.ts'
-import type { LoginManager } from './manager.ts'
+import type { RegisteredAnonymousUser } from './types.ts'
 
 function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
   return v !== null && typeof v === 'object' && typeof (v as any).then === 'function'
@@ -20,9 +20,12 @@ function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
 export type RememberWrite = { value: string; maxAge: number } | 'clear' | null
 
 /** The user half of the per-request object; see {@link RequestAuth}. */
-export class RequestUser<U extends object = object> extends RequestSession<U> {
-  /** Called when the user becomes known or changes, so adapters can fill `req.user` & co. */
-  onUser: ((user: U | null) => void) | null = null
+export class RequestUser<out U extends object = object> extends RequestSession<U> {
+  /**
+   * Called (with this object as `this`) when the user becomes known or changes, so adapters can
+   * fill `req.user` & co. Typed with `object` so that a `RequestAuth<User>` is a `RequestAuth<object>`.
+   */
+  onUser: ((this: RequestUser<object>, user: object | null) => void) | null = null
   protected userLoad: Promise<U | null> | null = null
   protected loaded = false
   protected user: U | null = null
@@ -71,7 +74,7 @@ export class RequestUser<U extends object = object> extends RequestSession<U> {
   }
 
   /** Flask-Login's `current_user`: the user, or the anonymous user. */
-  async currentUser(): Promise<U | ReturnType<LoginManager<U>['anonymousUser']>> {
+  async currentUser(): Promise<U | RegisteredAnonymousUser> {
     return (await this.getUser()) ?? this.manager.anonymousUser()
   }
 

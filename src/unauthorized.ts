@@ -78,7 +78,7 @@ export function responseForError(err: unknown, header: (n: string) => string | n
   return err instanceof StoreError ? storeUnavailable(wantsJson(header)) : null
 }
 
-async function redirectToView(auth: RequestAuth<any>, view: string, message: string, category: string): Promise<Response> {
+async function redirectToView(auth: RequestAuth, view: string, message: string, category: string): Promise<Response> {
   const m = auth.manager
   await auth.flashLocalized(message, category)
   const current = auth.request.url
@@ -99,7 +99,7 @@ async function redirectToView(auth: RequestAuth<any>, view: string, message: str
  *
  * @param loginView - a view for this route, overriding the area's and the app's.
  */
-export async function unauthorized(auth: RequestAuth<any>, loginView?: string | null): Promise<Response> {
+export async function unauthorized(auth: RequestAuth, loginView?: string | null): Promise<Response> {
   const m = auth.manager
   m.events.emit('unauthorized', { request: auth.eventRequest })
   if (m.options.unauthorizedHandler) return m.options.unauthorizedHandler(auth)
@@ -113,7 +113,7 @@ export async function unauthorized(auth: RequestAuth<any>, loginView?: string | 
 }
 
 /** Flask-Login's `needs_refresh()`: the response for a non-fresh login on a fresh-only route. */
-export async function needsRefresh(auth: RequestAuth<any>, refreshView?: string | null): Promise<Response> {
+export async function needsRefresh(auth: RequestAuth, refreshView?: string | null): Promise<Response> {
   const m = auth.manager
   m.events.emit('needsRefresh', { user: auth.loadedUser ?? null, request: auth.eventRequest })
   if (m.options.needsRefreshHandler) return m.options.needsRefreshHandler(auth)

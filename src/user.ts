@@ -74,7 +74,8 @@ export class AnonymousUser {
 }
 
 /** The default way to read an id: `getId()` when the object has it, else its `id` property. */
-export function defaultGetId(user: any): string {
+export function defaultGetId(input: unknown): string {
+  const user = input as { getId?: unknown; id?: unknown } | null | undefined
   if (typeof user?.getId === 'function') {
     const id = user.getId()
     if (id === null || id === undefined) throw new ArgumentError('getId() returned no id')
@@ -87,8 +88,8 @@ export function defaultGetId(user: any): string {
 }
 
 /** The default activity test: active unless `isActive` (property or method) says otherwise. */
-export function defaultIsActive(user: any): boolean {
-  const v = user?.isActive
+export function defaultIsActive(user: unknown): boolean {
+  const v = (user as { isActive?: unknown } | null | undefined)?.isActive
   if (typeof v === 'function') return v.call(user) !== false
   return v !== false
 }
@@ -101,11 +102,12 @@ export function defaultIsActive(user: any): boolean {
  * sameUser(a, b) // true when a.getId() === b.getId()
  * ```
  */
-export function sameUser(a: unknown, b: unknown, getId: (u: any) => string = defaultGetId): boolean {
+export function sameUser<U>(a: U, b: unknown, getId: (user: U) => string = defaultGetId): boolean {
   if (a === b) return true
   if (!a || !b) return false
   try {
-    return getId(a) === getId(b)
+    // `b` may be anything (Flask-Login's __eq__ takes any object): a getId that cannot read it throws, and they differ.
+    return getId(a) === getId(b as U)
   } catch {
     return false
   }

@@ -63,12 +63,12 @@ function bearer(header: string | null | undefined): string | null {
 }
 
 /** The CSRF refusal as a page of the site (403), without consuming the flashed messages. */
-async function csrfRefused(error: CsrfError, auth: RequestAuth<User>): Promise<Response> {
+async function csrfRefused(error: CsrfError, auth: RequestAuth): Promise<Response> {
   const url = new URL(auth.request.url)
   // A cross-site post arrives without the (SameSite=Lax) session cookie: minting a token here would
   // start a new session whose cookie replaces the user's, signing them out. Only a signed-in page
   // needs one (for the Log out button).
-  const user = await auth.getUser()
+  const user = (await auth.getUser()) as User | null // see userOf() in routes/shared.tsx
   const page = { user, csrf: user ? await csrfToken(auth) : '', flashes: [], path: url.pathname, origin: url.origin }
   const crossSite = !error.reason.startsWith('token')
   const body = await html`<!doctype html>${(

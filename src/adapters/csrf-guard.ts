@@ -6,6 +6,7 @@ import { ConfigError, CsrfError } from '../errors.ts'
 import { isExempt } from '../guards.ts'
 import { checkRequestOrigin, csrfFailure, csrfToken, hasAmbientCredentials, verifyCsrf, type ResolvedCsrfOptions } from '../csrf.ts'
 import type { RequestAuth } from '../auth.ts'
+import type { RegisteredUser } from '../types.ts'
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 const FORMS = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
@@ -15,7 +16,7 @@ const FORMS = new Set(['application/x-www-form-urlencoded', 'multipart/form-data
  * app's `onFailure` answer). `readField` returns the parsed form field; it is called only for a
  * form body that came without the header, and whatever it throws becomes a 403, never a 500.
  */
-export async function csrfProtect(auth: RequestAuth<any> | undefined, o: ResolvedCsrfOptions, readField: () => unknown): Promise<Response | null> {
+export async function csrfProtect(auth: RequestAuth<RegisteredUser> | undefined, o: ResolvedCsrfOptions, readField: () => unknown): Promise<Response | null> {
   if (!auth) throw new ConfigError('csrf', 'needs doorman mounted before it (the request has no auth object)')
   const method = auth.request.method.toUpperCase()
   // The raw path, as the adapters' own `protect()` matches it (better-auth GHSA-x732-6j76-qmhm).
@@ -42,7 +43,7 @@ export async function csrfProtect(auth: RequestAuth<any> | undefined, o: Resolve
 }
 
 /** A per-request, memoised `csrfToken()` for template locals: no session work until a template asks. */
-export function lazyToken(auth: RequestAuth<any>): () => Promise<string> {
+export function lazyToken(auth: RequestAuth): () => Promise<string> {
   let token: Promise<string> | undefined
   return () => (token ??= csrfToken(auth))
 }

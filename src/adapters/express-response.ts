@@ -29,7 +29,7 @@ function original(res: Res, name: 'end' | 'write'): Fn {
   return (WRAPPED.get(res) ?? Object.getPrototypeOf(res))[name]
 }
 
-function authOf(res: Res): RequestAuth<any> | undefined {
+function authOf(res: Res): RequestAuth | undefined {
   const auth = (res.req as any)?.auth
   return auth instanceof RequestAuth ? auth : undefined
 }

@@ -9,43 +9,42 @@
  * import { doorman, loginRequired, authErrorHandler } from 'doorman-login/express'
  * const app = express()
  * app.use(doorman(manager))
- * app.get('/private', loginRequired(), (req, res) => res.send(`Hi ${req.user!.name}`))
+ * app.get('/private', loginRequired((req, res) => res.send(`Hi ${req.user.name}`)))
  * app.use(authErrorHandler())
  * ```
  */
-import type { ErrorRequestHandler, Request, RequestHandler, Response as ExpressResponse } from 'express'
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import { RequestAuth } from '../auth.ts'
+import type { RequestUser } from '../request-user.ts'
 import { runWithAuth } from '../ambient.ts'
-import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
+import { NeedsRefreshError, UnauthorizedError } from '../errors.ts'
+import { needsRefresh, unauthorized } from '../unauthorized.ts'
 import type { LoginManager } from '../manager.ts'
-import type { RegisteredUser } from '../types.ts'
+import type { RegisteredUser, UserBase } from '../types.ts'
 import { errorResponse, NodeAuthRequest } from './shared.ts'
 import { holdResponse } from './express-response.ts'
 export { csrf } from './express-csrf.ts'
+import { sendResponse } from './express-guards.ts'
+export { loginRequired, freshLoginRequired, protect, requireUser, sendResponse, type AuthenticatedRequest, type ExpressGuard, type GuardedHandler } from './express-guards.ts'
 
+// `req.user` is declared exactly as @types/passport declares it (`user?: User | undefined`), and
+// the registered user is merged into `Express.User`: with or without Passport's types installed,
+// the declarations merge instead of colliding (TS2717), and `req.user` is the registered user.
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
+    /** The logged-in user's type: the registered doorman user (`Register['user']`), also what Passport calls the user. */
+    // eslint-disable-next-line @typescript-eslint/no-empty-interface
+    interface User extends UserBase {}
     interface Request {
       /** doorman's per-request object. */
-      auth: RequestAuth<RegisteredUser & object>
-      /** The logged-in user once loaded (after a guard or `await req.auth.getUser()`), else null. */
-      user?: RegisteredUser | null
+      auth: RequestAuth<RegisteredUser>
+      /** The logged-in user once loaded (after a guard or `await req.auth.getUser()`), else undefined. */
+      user?: User | undefined
     }
   }
 }
 
-
-/** Send a Web `Response` (from a guard) through Express. */
-export async function sendResponse(res: ExpressResponse, r: Response): Promise<void> {
-  res.status(r.status)
-  r.headers.forEach((v, k) => {
-    if (k !== 'set-cookie') res.setHeader(k, v)
-  })
-  const cookies = r.headers.getSetCookie()
-  if (cookies.length) res.append('Set-Cookie', cookies)
-  res.end(r.body ? Buffer.from(await r.arrayBuffer()) : undefined)
-}
 
 /**
  * Mount a manager on an Express app or router. Cookies must be written before the headers leave,
@@ -54,12 +53,12 @@ export async function sendResponse(res: ExpressResponse, r: Response): Promise<v
  * and replayed in order. A request that never touched its session or user, or whose session is
  * unchanged, goes on at once.
  */
-export function doorman<U extends object>(manager: LoginManager<U>): RequestHandler {
+export function doorman<U extends RegisteredUser>(manager: LoginManager<U>): RequestHandler {
   manager.assertMountable()
   return (req, res, next) => {
     const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
-    req.auth = auth as any
-    req.user = null
+    req.auth = auth
+    req.user = undefined
     auth.onUser = setUser
     holdResponse(res)
     if (manager.options.ambient) runWithAuth(auth, () => next())
@@ -68,43 +67,34 @@ export function doorman<U extends object>(manager: LoginManager<U>): RequestHand
 }
 
 // Shared by every request (called with the request's auth as `this`): no closure per request.
-function setUser(this: RequestAuth<any>, user: unknown): void {
+function setUser(this: RequestUser<object>, user: object | null): void {
   const req = (this.request as NodeAuthRequest).raw as Request
-  req.user = user as any
+  // The manager's user type is the registered one (checked by doorman()'s signature).
+  req.user = (user ?? undefined) as Express.User | undefined
   if (req.res) req.res.locals.currentUser = user ?? this.manager.anonymousUser()
 }
 
-function guard(check: (auth: RequestAuth<any>) => Promise<Response | null>): RequestHandler {
-  return (req, res, next) => void check(req.auth).then((r) => (r ? sendResponse(res, r) : next()), next)
-}
-
-/** Flask-Login's `login_required` as Express middleware. */
-export function loginRequired(options?: LoginRequiredOptions): RequestHandler {
-  return guard((auth) => checkLogin(auth, options))
-}
-
-/** Flask-Login's `fresh_login_required` as Express middleware (optionally fresh `within` a window). */
-export function freshLoginRequired(options?: FreshLoginRequiredOptions): RequestHandler {
-  return guard((auth) => checkFreshLogin(auth, options))
-}
-
-/** Login required everywhere except the exempt paths; mount after {@link doorman}. */
-export function protect(options: LoginRequiredOptions & { exempt?: readonly Exemption[] } = {}): RequestHandler {
-  const exempt = options.exempt ?? []
-  return (req, res, next) => {
-    if (isExempt(req.originalUrl.split('?')[0], req.method, exempt)) return next()
-    return guard((auth) => checkLogin(auth, options))(req, res, next)
-  }
-}
-
 /**
- * Error middleware that answers doorman's own errors (a store outage → 503, no stack trace);
- * everything else goes on to the next error handler. Mount it last.
+ * Error middleware that answers doorman's own errors: an {@link UnauthorizedError} (from
+ * `requireUser`) gets the guard's answer (the login view or a 401), a `NeedsRefreshError` the
+ * fresh-login guard's, a store outage a 503 (no stack trace); everything else goes on to the next
+ * error handler. Mount it last.
  */
 export function authErrorHandler(): ErrorRequestHandler {
   return (err, req, res, next) => {
-    const r = req.auth ? errorResponse(req.auth, err) : null
-    if (!r || res.headersSent) return next(err)
-    sendResponse(res, r).catch(next)
+    const auth = req.auth
+    if (!auth || res.headersSent) return next(err)
+    const r = err instanceof UnauthorizedError ? unauthorized(auth) : err instanceof NeedsRefreshError ? needsRefresh(auth) : errorResponse(auth, err)
+    if (!r) return next(err)
+    Promise.resolve(r)
+      .then(
+        (out) => sendResponse(res, out),
+        (e: unknown) => {
+          const outage = errorResponse(auth, e)
+          if (!outage) throw e
+          return sendResponse(res, outage)
+        },
+      )
+      .catch(next)
   }
 }

@@ -20,7 +20,7 @@ export async function sendResponse(reply: FastifyReply, r: Response): Promise<Fa
  * The commit failed in `onSend`: a store outage becomes doorman's 503 (as the payload), anything
  * else goes to Fastify's error handler.
  */
-export function commitFailed(auth: RequestAuth<any>, reply: FastifyReply, e: unknown, done: (err: Error | null, payload?: unknown) => void): void {
+export function commitFailed(auth: RequestAuth, reply: FastifyReply, e: unknown, done: (err: Error | null, payload?: unknown) => void): void {
   const r = errorResponse(auth, e)
   if (!r) return done(e as Error)
   reply.code(r.status)

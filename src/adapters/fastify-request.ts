@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import { RequestAuth } from '../auth.ts'
 import type { LoginManager } from '../manager.ts'
 import { NodeAuthRequest } from './shared.ts'
+import type { RegisteredUser } from '../types.ts'
 
 // Fastify knows the scheme and host through its own trustProxy setting.
 class FastifyAuthRequest extends NodeAuthRequest {
@@ -17,11 +18,12 @@ class FastifyAuthRequest extends NodeAuthRequest {
 }
 
 /** The request's auth object; fills `request.user` and `reply.locals.currentUser` once the user is known. */
-export function createAuth(manager: LoginManager<any>, req: FastifyRequest, reply: any): RequestAuth<any> {
+export function createAuth(manager: LoginManager<RegisteredUser>, req: FastifyRequest, reply: { locals?: unknown } | null): RequestAuth<RegisteredUser> {
   const auth = new RequestAuth(manager, new FastifyAuthRequest(req))
   auth.onUser = (u) => {
-    req.user = u as any
-    const locals = reply?.locals
+    // The manager's user type is the registered one (checked by the plugin's options type).
+    req.user = u as FastifyRequest['user']
+    const locals = reply?.locals as Record<string, unknown> | undefined
     if (locals && typeof locals === 'object') locals.currentUser = u ?? manager.anonymousUser()
   }
   return auth

@@ -5,10 +5,10 @@
  * @example
  * ```ts
  * import Fastify from 'fastify'
- * import { doorman, loginRequired } from 'doorman-login/fastify'
+ * import { doorman, loginRequired, requireUser } from 'doorman-login/fastify'
  * const app = Fastify()
  * await app.register(doorman, { manager })
- * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${req.user!.name}`)
+ * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${requireUser(req).name}`)
  * ```
  */
 import type { FastifyPluginCallback, FastifyRequest, preHandlerHookHandler, onRequestAsyncHookHandler } from 'fastify'
@@ -22,20 +22,30 @@ import { createAuth } from './fastify-request.ts'
 import { commitFailed, sendResponse } from './fastify-reply.ts'
 export { csrf } from './fastify-csrf.ts'
 export { sendResponse } from './fastify-reply.ts'
+export { requireUser } from './fastify-user.ts'
+
+/**
+ * `request.user` as doorman declares it. It reaches `FastifyRequest` as a base interface rather
+ * than as its own property, so that @fastify/jwt, which declares `user` itself, merges with it
+ * instead of colliding (TS2717): its `user` then wins and must be the registered user, which
+ * `declare module '@fastify/jwt' { interface FastifyJWT { user: User } }` says (docs/guides/fastify.md).
+ */
+export interface FastifyRequestUser {
+  /** The logged-in user once loaded (after a guard or `await request.auth.getUser()`), else null. */
+  user: RegisteredUser | null
+}
 
 declare module 'fastify' {
-  interface FastifyRequest {
+  interface FastifyRequest extends FastifyRequestUser {
     /** doorman's per-request object. */
-    auth: RequestAuth<RegisteredUser & object>
-    /** The logged-in user once loaded (after a guard or `await request.auth.getUser()`), else null. */
-    user: RegisteredUser | null
+    auth: RequestAuth<RegisteredUser>
   }
 }
 
 /** Options of the Fastify plugin. */
 export interface FastifyAuthOptions {
-  /** The login manager to mount. */
-  manager: LoginManager<any>
+  /** The login manager to mount: its user type must be the registered one (`Register['user']`) or a subtype. */
+  manager: LoginManager<RegisteredUser>
 }
 
 const AUTH = Symbol('doorman.auth')
@@ -58,7 +68,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
       return ((this as any)[AUTH] ??= createAuth(manager, this, (this as any)[REPLY]))
     },
   } as any)
-  fastify.decorateRequest('user', null)
+  fastify.decorateRequest('user', null, [])
   // Callback-style so that, with `ambient`, the rest of the request runs inside the
   // AsyncLocalStorage scope (the way @fastify/request-context does it).
   fastify.addHook('onRequest', (req, reply, next) => {
@@ -69,7 +79,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
   // Callback-style, so that a request that never touched its session (a public page, an asset)
   // goes on at once, with no promise to create or wait for.
   fastify.addHook('onSend', (req, reply, payload, done) => {
-    const auth: RequestAuth<any> | null = (req as any)[AUTH]
+    const auth: RequestAuth | null = (req as any)[AUTH]
     if (!auth || auth.pristine) return done(null, payload)
     let h: FinalHeaders | Promise<FinalHeaders>
     try {
@@ -103,7 +113,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
 export const doorman = plugin
 
 // Callback-style rather than async: one promise fewer on every protected request.
-function guard(check: (auth: RequestAuth<any>) => Promise<Response | null>): preHandlerHookHandler {
+function guard(check: (auth: RequestAuth) => Promise<Response | null>): preHandlerHookHandler {
   return function (req, reply, done) {
     check(req.auth).then((r) => {
       if (!r) return done()

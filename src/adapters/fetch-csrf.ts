@@ -11,6 +11,7 @@
 import { resolveCsrfOptions, type CsrfOptions } from '../csrf.ts'
 import { csrfProtect } from './csrf-guard.ts'
 import type { AuthHandler } from './fetch.ts'
+import type { RegisteredUser } from '../types.ts'
 
 /**
  * Check every unsafe request (see `doorman-login/csrf`) before `handler` runs. The form field is read
@@ -19,7 +20,7 @@ import type { AuthHandler } from './fetch.ts'
  * @param handler - the handler to protect, as given to `withAuth`.
  * @param options - see `CsrfOptions`; checked now.
  */
-export function csrf<U extends object, I>(handler: AuthHandler<U, I>, options: CsrfOptions = {}): AuthHandler<U, I> {
+export function csrf<U extends RegisteredUser, I>(handler: AuthHandler<U, I>, options: CsrfOptions = {}): AuthHandler<U, I> {
   const o = resolveCsrfOptions(options)
   return async (request, auth, info) => {
     const denied = await csrfProtect(auth, o, async () => {

@@ -15,6 +15,7 @@ import { runWithAuth } from '../ambient.ts'
 import { fromWebRequest } from '../context.ts'
 import { checkFreshLogin, checkLogin, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
+import type { RegisteredUser } from '../types.ts'
 import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
 export { csrf } from './fetch-csrf.ts'
 
@@ -35,7 +36,7 @@ export interface WithAuthOptions<I> {
  * @param handler - your handler, called with `(request, auth, info)`.
  * @returns a `(request, info?) => Promise<Response>` handler.
  */
-export function withAuth<U extends object, I = unknown>(
+export function withAuth<U extends RegisteredUser, I = unknown>(
   manager: LoginManager<U>,
   handler: AuthHandler<U, I>,
   options: WithAuthOptions<I> = {},
@@ -63,11 +64,11 @@ export function withAuth<U extends object, I = unknown>(
  * const handler = loginRequired(async (req, auth) => Response.json(await auth.getUser()))
  * ```
  */
-export function loginRequired<U extends object, I>(handler: AuthHandler<U, I>, options?: LoginRequiredOptions): AuthHandler<U, I> {
+export function loginRequired<U extends RegisteredUser, I>(handler: AuthHandler<U, I>, options?: LoginRequiredOptions): AuthHandler<U, I> {
   return async (request, auth, info) => (await checkLogin(auth, options)) ?? handler(request, auth, info)
 }
 
 /** Flask-Login's `fresh_login_required` for a fetch handler (optionally fresh `within` a window). */
-export function freshLoginRequired<U extends object, I>(handler: AuthHandler<U, I>, options?: FreshLoginRequiredOptions): AuthHandler<U, I> {
+export function freshLoginRequired<U extends RegisteredUser, I>(handler: AuthHandler<U, I>, options?: FreshLoginRequiredOptions): AuthHandler<U, I> {
   return async (request, auth, info) => (await checkFreshLogin(auth, options)) ?? handler(request, auth, info)
 }

@@ -8,11 +8,12 @@
  * import { doorman, loginRequired } from 'doorman-login/hono'
  * const app = new Hono()
  * app.use(doorman(manager))
- * app.get('/private', loginRequired(), async (c) => c.text(`Hi ${c.get('user')!.name}`))
+ * app.get('/private', loginRequired(), (c) => c.text(`Hi ${c.get('user').name}`))
  * ```
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { RequestAuth } from '../auth.ts'
+import type { RequestUser } from '../request-user.ts'
 import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
@@ -24,11 +25,19 @@ export { csrf } from './hono-csrf.ts'
 declare module 'hono' {
   interface ContextVariableMap {
     /** doorman's per-request object. */
-    auth: RequestAuth<RegisteredUser & object>
+    auth: RequestAuth<RegisteredUser>
     /** The logged-in user once loaded (after a guard or `await c.get('auth').getUser()`), else null. */
     user: RegisteredUser | null
   }
 }
+
+/**
+ * What a guard tells the handlers after it: `c.get('user')` is the logged-in user, not null (Hono
+ * merges a middleware's env into the handler's). Exempt methods (`exemptMethods`, OPTIONS by
+ * default) pass a guard without a user, as in Flask-Login: a handler that also answers them
+ * (`app.all`, `app.options`) must not count on the user for those.
+ */
+export type LoggedInEnv = { Variables: { user: RegisteredUser } }
 
 /** Options of the Hono middleware. */
 export interface HonoAuthOptions {
@@ -58,8 +67,9 @@ class HonoAuthRequest implements AuthRequest {
 }
 
 // Shared by every request (called with the request's auth as `this`): no closure per request.
-function setUser(this: RequestAuth<any>, user: unknown): void {
-  ;(this.request as HonoAuthRequest).context.set('user', user as any)
+function setUser(this: RequestUser<object>, user: object | null): void {
+  // The manager's user type is the registered one (checked by doorman()'s signature).
+  ;(this.request as HonoAuthRequest).context.set('user', user as RegisteredUser | null)
 }
 
 function remote(c: Context): string | undefined {
@@ -72,12 +82,12 @@ function remote(c: Context): string | undefined {
  *
  * @returns middleware that creates `c.get('auth')` and writes cookies after the handler.
  */
-export function doorman<U extends object>(manager: LoginManager<U>, options: HonoAuthOptions = {}): MiddlewareHandler {
+export function doorman<U extends RegisteredUser>(manager: LoginManager<U>, options: HonoAuthOptions = {}): MiddlewareHandler {
   manager.assertMountable()
   return async (c, next) => {
     const auth = new RequestAuth(manager, new HonoAuthRequest(c, options.remoteAddress ? options.remoteAddress(c) : remote(c)))
     auth.onUser = setUser
-    c.set('auth', auth as any)
+    c.set('auth', auth)
     if (manager.options.ambient) await runWithAuth(auth, next)
     else await next()
     // Hono hands handler errors to app.onError before control returns here; a store outage still
@@ -106,12 +116,12 @@ function replace(c: Context, res: Response): void {
 }
 
 /** Flask-Login's `login_required` as Hono middleware. */
-export function loginRequired(options?: LoginRequiredOptions): MiddlewareHandler {
+export function loginRequired(options?: LoginRequiredOptions): MiddlewareHandler<LoggedInEnv> {
   return (c, next) => checkLogin(c.get('auth'), options).then((r): Promise<Response | void> | Response => r ?? next())
 }
 
 /** Flask-Login's `fresh_login_required` as Hono middleware (optionally fresh `within` a window). */
-export function freshLoginRequired(options?: FreshLoginRequiredOptions): MiddlewareHandler {
+export function freshLoginRequired(options?: FreshLoginRequiredOptions): MiddlewareHandler<LoggedInEnv> {
   return (c, next) => checkFreshLogin(c.get('auth'), options).then((r): Promise<Response | void> | Response => r ?? next())
 }
 

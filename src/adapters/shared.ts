@@ -20,7 +20,7 @@ export interface FinalHeaders {
  * Commit the request's auth state and say which headers go out. A reply that sets a cookie, or is
  * rendered for a logged-in user, must not be cached by a shared cache (Flask CVE-2023-30861).
  */
-export function finalHeaders(auth: RequestAuth<any>): Promise<FinalHeaders> {
+export function finalHeaders(auth: RequestAuth): Promise<FinalHeaders> {
   return promised(() => finalHeadersNow(auth))
 }
 
@@ -29,12 +29,12 @@ const PRIVATE: FinalHeaders = Object.freeze({ setCookie: NO_COOKIE as string[], 
 const PLAIN: FinalHeaders = Object.freeze({ setCookie: NO_COOKIE as string[], cacheControl: null, varyCookie: false })
 
 /** {@link finalHeaders}, synchronous when nothing is to be written (the common case). May throw. */
-export function finalHeadersNow(auth: RequestAuth<any>): FinalHeaders | Promise<FinalHeaders> {
+export function finalHeadersNow(auth: RequestAuth): FinalHeaders | Promise<FinalHeaders> {
   const setCookie = auth.commitNow()
   return setCookie instanceof Promise ? setCookie.then((c) => headersFor(auth, c)) : headersFor(auth, setCookie)
 }
 
-function headersFor(auth: RequestAuth<any>, setCookie: string[]): FinalHeaders {
+function headersFor(auth: RequestAuth, setCookie: string[]): FinalHeaders {
   if (setCookie.length) return { setCookie, cacheControl: { value: 'no-store', force: true }, varyCookie: true }
   return auth.loadedUser != null && !auth.viaRequestLoader ? PRIVATE : PLAIN
 }
@@ -66,7 +66,7 @@ function write(headers: Headers, h: FinalHeaders): void {
 }
 
 /** The response for an error doorman answers for itself (a store outage → 503), else null. */
-export function errorResponse(auth: RequestAuth<any>, err: unknown): Response | null {
+export function errorResponse(auth: RequestAuth, err: unknown): Response | null {
   return responseForError(err, (n) => auth.request.header(n))
 }
 

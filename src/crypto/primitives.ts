@@ -27,8 +27,11 @@ export interface PreparedKey {
   /** Short public key id, so a seal names the key that opens it (no trial decryption). */
   readonly kid: string
   /** Opaque runtime handle (a node KeyObject or a pair of CryptoKeys). */
-  readonly handle: any
+  readonly handle: unknown
 }
+
+// The handle under Web Crypto (no node:crypto).
+type WebKeys = { aes: CryptoKey; mac: CryptoKey }
 
 /** Cryptographically secure random bytes. */
 export function randomBytes(n: number): Uint8Array {
@@ -113,7 +116,7 @@ export function prepareKey(secret: string, purpose: string): MaybePromise<Prepar
 /** HMAC-SHA256 of text under a prepared key, base64url. */
 export function mac(key: PreparedKey, text: string): MaybePromise<string> {
   if (nodeCrypto) return nodeCrypto.createHmac('sha256', key.handle).update(text).digest('base64url')
-  return subtle!.sign('HMAC', key.handle.mac, bs(utf8(text))).then((d) => toBase64Url(new Uint8Array(d)))
+  return subtle!.sign('HMAC', (key.handle as WebKeys).mac, bs(utf8(text))).then((d) => toBase64Url(new Uint8Array(d)))
 }
 
 const IV_BYTES = 12
@@ -138,7 +141,7 @@ export function seal(key: PreparedKey, plaintext: string, aad: string | Uint8Arr
       : toBase64Url(concat([iv, body, tail, cipher.getAuthTag()]))
   }
   return subtle!
-    .encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, key.handle.aes, bs(utf8(plaintext)))
+    .encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(utf8(plaintext)))
     .then((ct) => toBase64Url(concat([iv, new Uint8Array(ct)])))
 }
 
@@ -161,7 +164,7 @@ export function open(key: PreparedKey, sealed: string, aad: string | Uint8Array)
     }
   }
   return subtle!
-    .decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, key.handle.aes, bs(bytes.subarray(IV_BYTES)))
+    .decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(bytes.subarray(IV_BYTES)))
     .then(
       (pt) => fromUtf8(new Uint8Array(pt)),
       () => null,

@@ -28,7 +28,7 @@ export { postgresSchema }
 
 /** What a query resolves to (`pg`'s `QueryResult` shape). */
 export interface PgResult {
-  rows: any[]
+  rows: unknown[]
   rowCount: number | null
 }
 
@@ -37,12 +37,12 @@ export type PgQuery = (text: string, values?: unknown[]) => Promise<PgResult>
 
 /** A `pg` `Pool`, `PoolClient` or `Client`. */
 export interface PgPoolLike {
-  query(text: string, values?: any[]): Promise<PgResult>
+  query(text: string, values?: unknown[]): Promise<PgResult>
 }
 
 /** A `postgres` (porsager) `sql` instance. */
 export interface PostgresJsLike {
-  unsafe(text: string, values?: any[]): PromiseLike<any[] & { count?: number | null }>
+  unsafe(text: string, values?: unknown[]): PromiseLike<unknown[] & { count?: number | null }>
 }
 
 /** Options of {@link postgresStore}: `pool` or `query`, plus naming and sweeping. */
@@ -133,7 +133,7 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
         `(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($2) AND attname = 'epoch' AND NOT attisdropped) AS ok`,
       [sessions, tokens, newest],
     )
-    if (r.rows[0]?.ok !== true) await this.#query(this.#ddl)
+    if ((r.rows[0] as { ok?: unknown } | undefined)?.ok !== true) await this.#query(this.#ddl)
   }
 
   async #q(text: string, values: unknown[]): Promise<PgResult> {
@@ -197,7 +197,7 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
 
   async listUserSessions(userId: string): Promise<StoredSession[]> {
     const r = await this.#q(this.#sql.list, [userId, this.#seconds()])
-    return r.rows.map((row: SessionRow) => ({ id: row.id!, record: sessionFromRow(row) }))
+    return (r.rows as SessionRow[]).map((row) => ({ id: row.id!, record: sessionFromRow(row) }))
   }
 
   async destroySessionsBySelector(selector: string): Promise<number> {

@@ -27,11 +27,11 @@ import { SESSION_COLS, TOKEN_COLS, sessionFromRow, sessionParams, tokenFromRow, 
 /** A prepared statement, as better-sqlite3, `node:sqlite` and `bun:sqlite` shape it. */
 export interface SqliteStatement {
   /** First row, or undefined/null when there is none. */
-  get(...params: any[]): unknown
+  get(...params: unknown[]): unknown
   /** Run a write; `changes` is the number of rows it changed. */
-  run(...params: any[]): { changes: number | bigint }
+  run(...params: unknown[]): { changes: number | bigint }
   /** Every row. */
-  all(...params: any[]): unknown[]
+  all(...params: unknown[]): unknown[]
 }
 
 /** The database handle the store needs. */

@@ -40,7 +40,7 @@ export interface TestLogin {
  * const res = await app.request('/private', { headers: { cookie: cookieHeader } })
  * ```
  */
-export async function loginAs<U extends object>(manager: LoginManager<U>, user: U, options: LoginAsOptions = {}): Promise<TestLogin> {
+export async function loginAs<U extends object>(manager: LoginManager<U>, user: NoInfer<U>, options: LoginAsOptions = {}): Promise<TestLogin> {
   const origin = options.origin ?? 'http://localhost'
   const headers: Record<string, string> = {}
   if (options.userAgent) headers['user-agent'] = options.userAgent

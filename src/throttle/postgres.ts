@@ -21,7 +21,7 @@ import type { ThrottleBucket, ThrottleDelta, ThrottleStore } from './types.ts'
 /** Options of {@link postgresThrottleStore}. */
 export interface PostgresThrottleOptions {
   /** Run one statement with `$1…` parameters and resolve to its rows. */
-  query: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>
+  query: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>
   /** Schema to put the table in (must exist). @default the search path's */
   schema?: string
   /** Prefix of the table and index names. @default 'doorman_' */

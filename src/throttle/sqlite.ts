@@ -20,8 +20,8 @@ import type { ThrottleBucket, ThrottleDelta, ThrottleStore } from './types.ts'
 
 /** A prepared statement as better-sqlite3, `node:sqlite` and `bun:sqlite` shape it. */
 export interface SqliteThrottleStatement {
-  get(...params: any[]): unknown
-  run(...params: any[]): unknown
+  get(...params: unknown[]): unknown
+  run(...params: unknown[]): unknown
 }
 
 /** The database handle the store needs. */

@@ -99,6 +99,6 @@ test('the manager reads users through its getId/isActive options, with the defau
   assert.equal(d.getId(new ImplicitIdUser(3)), '3')
   assert.equal(d.isActive(new InactiveUser(3)), false)
   assert.ok(d.anonymousUser() instanceof AnonymousUser)
-  const custom = createLoginManager({ secret: 'unit-secret-0123456789-abcdefghijklmnop', userLoader: () => null, anonymousUser: () => ({ guest: true }) })
+  const custom = createLoginManager({ secret: 'unit-secret-0123456789-abcdefghijklmnop', userLoader: () => null, anonymousUser: () => ({ guest: true }) as never })
   assert.deepEqual(custom.anonymousUser(), { guest: true })
 })
