@@ -3,7 +3,7 @@
  * framework-neutral checks. Each returns null to let the request through, or the response to send;
  * adapters wrap them in their framework's middleware.
  */
-import { StoreError } from './errors.ts'
+import { ContextError, StoreError, UnauthorizedError } from './errors.ts'
 import type { Duration } from './duration.ts'
 import { needsRefresh, storeUnavailable, unauthorized, wantsJson } from './unauthorized.ts'
 import type { RequestAuth } from './auth.ts'
@@ -22,7 +22,6 @@ export interface FreshLoginRequiredOptions extends LoginRequiredOptions {
   refreshView?: string
 }
 
-const PASS: Promise<null> = Promise.resolve(null)
 
 // A store outage must never let a request through, nor bounce users to a login page that cannot
 // work either: 503, and service resumes by itself when the store is back.
@@ -31,9 +30,19 @@ function outage(auth: RequestAuth, e: unknown): Response {
   throw e
 }
 
+// Exempt methods (OPTIONS by default, for CORS preflights) pass whoever asks, as in Flask-Login,
+// but with the user loaded like any guarded request, so that `requireUser()` and the typed handler
+// forms can tell "nobody logged in" (a 401) from "no guard ran" (a bug in the route).
+function exempt(auth: RequestAuth): Promise<Response | null> {
+  return auth.getUser().then(
+    () => null,
+    (e) => outage(auth, e),
+  )
+}
+
 /** Flask-Login's `login_required` as a check: null when a user is logged in. */
 export function checkLogin(auth: RequestAuth, options: LoginRequiredOptions = {}): Promise<Response | null> {
-  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
+  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return exempt(auth)
   // One promise on the way through: this check sits in front of every protected route.
   return auth.getUser().then(
     (u) => (u ? null : unauthorized(auth, options.loginView).catch((e) => outage(auth, e))),
@@ -43,13 +52,32 @@ export function checkLogin(auth: RequestAuth, options: LoginRequiredOptions = {}
 
 /** Flask-Login's `fresh_login_required` as a check: null when the login is fresh (enough). */
 export function checkFreshLogin(auth: RequestAuth, options: FreshLoginRequiredOptions = {}): Promise<Response | null> {
-  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return PASS
+  if (auth.manager.exemptMethods.has(auth.request.method.toUpperCase())) return exempt(auth)
   const check = async (): Promise<Response | null> => {
     if (!(await auth.getUser())) return unauthorized(auth, options.loginView)
     if (!(await auth.isFresh(options.within))) return needsRefresh(auth, options.refreshView)
     return null
   }
   return check().catch((e) => outage(auth, e))
+}
+
+/**
+ * The user a guard loaded, typed and never null: what a handler behind `loginRequired` reads
+ * instead of `(await auth.getUser())!`. The adapters' `requireUser(req)` are this on their request.
+ *
+ * @throws UnauthorizedError (status 401) when nobody is logged in, as when an exempt method
+ * (OPTIONS by default) passed the guard.
+ * @throws ContextError when no guard loaded the user first (a bug in the route, not the request).
+ * @example
+ * ```ts
+ * withAuth(manager, loginRequired(async (request, auth) => new Response(`Hi ${requireUser(auth).name}`)))
+ * ```
+ */
+export function requireUser<U extends object>(auth: RequestAuth<U>): U {
+  const user = auth.loadedUser
+  if (user) return user
+  if (user === null) throw new UnauthorizedError()
+  throw new ContextError('requireUser() needs the user loaded: put loginRequired() in front of the handler (or await the user first)')
 }
 
 /** Paths a protect-everything guard lets through: exact paths, `'/prefix/*'`, or a predicate. */

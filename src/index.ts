@@ -17,7 +17,7 @@ export type { UserLike } from './user.ts'
 export {
   currentUser, getUser, getAuth, loginUser, logoutUser, confirmLogin, isFresh, isRemembered, flash, getFlashedMessages,
 } from './ambient.ts'
-export { checkLogin, checkFreshLogin, isExempt } from './guards.ts'
+export { checkLogin, checkFreshLogin, isExempt, requireUser } from './guards.ts'
 export type { LoginRequiredOptions, FreshLoginRequiredOptions, Exemption } from './guards.ts'
 export { unauthorized, needsRefresh, wantsJson, responseForError } from './unauthorized.ts'
 export { safeNextUrl, makeNextParam, loginUrl } from './next-url.ts'

@@ -10,13 +10,15 @@
  */
 import express, { type Request } from 'express'
 import { createLoginManager } from 'doorman-login'
-import { authErrorHandler, doorman, freshLoginRequired, loginRequired } from 'doorman-login/express'
+import { authErrorHandler, doorman, freshLoginRequired, loginRequired, requireUser } from 'doorman-login/express'
 import { closeOnExit } from './store.ts'
 import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
-// A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
-// drops this cast; these examples share one type check with the rest of the repository.
-const userOf = (req: Request) => req.user as User | null
+// The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
+// interface Register { user: User } }` once and writes `requireUser(req)` (or wraps the handler:
+// `loginRequired((req, res) => …req.user…)`) with no cast; these examples share one type check
+// with the rest of the repository, where no user type can be registered.
+const userOf = (req: Request) => requireUser(req) as User
 
 /** Build the app (tests call this; `npm run example:express` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
@@ -45,18 +47,18 @@ export async function createApp(env: Record<string, string | undefined> = proces
     await req.auth.logoutUser()
     res.redirect(303, '/')
   })
-  app.get('/private', loginRequired(), (req, res) => res.type('text').send(`Private page for ${userOf(req)!.username}`))
-  app.get('/fresh', freshLoginRequired(), (req, res) => res.type('text').send(`Fresh page for ${userOf(req)!.username}`))
-  app.get('/reauth', loginRequired(), (req, res) => res.type('html').send(reauthPage(req.originalUrl, userOf(req)!.username)))
+  app.get('/private', loginRequired(), (req, res) => res.type('text').send(`Private page for ${userOf(req).username}`))
+  app.get('/fresh', freshLoginRequired(), (req, res) => res.type('text').send(`Fresh page for ${userOf(req).username}`))
+  app.get('/reauth', loginRequired(), (req, res) => res.type('html').send(reauthPage(req.originalUrl, userOf(req).username)))
   app.post('/reauth', loginRequired(), async (req, res) => {
-    if (!(await users.checkPassword(userOf(req)!, req.body?.password))) {
+    if (!(await users.checkPassword(userOf(req), req.body?.password))) {
       await req.auth.flash('Invalid password.', 'error')
-      return res.status(401).type('html').send(reauthPage(req.originalUrl, userOf(req)!.username))
+      return res.status(401).type('html').send(reauthPage(req.originalUrl, userOf(req).username))
     }
     await req.auth.confirmLogin()
     res.redirect(303, await req.auth.nextUrl('/'))
   })
-  app.get('/api/me', loginRequired(), (req, res) => res.json({ id: userOf(req)!.id, username: userOf(req)!.username }))
+  app.get('/api/me', loginRequired(), (req, res) => res.json({ id: userOf(req).id, username: userOf(req).username }))
   app.get('/flashes', async (req, res) => res.json(await req.auth.getFlashedMessages({ withCategories: true })))
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
@@ -75,7 +77,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.post('/password', freshLoginRequired(), async (req, res) => {
     const problem = newPasswordProblem(req.body?.password)
     if (problem) return res.status(400).json({ error: problem })
-    await req.auth.credentialsChanged(await users.setPassword(userOf(req)!, req.body.password))
+    await req.auth.credentialsChanged(await users.setPassword(userOf(req), req.body.password))
     res.redirect(303, '/')
   })
   // Last: a store outage becomes a 503 instead of Express's default 500 page.

@@ -10,13 +10,14 @@
  */
 import Fastify, { type FastifyRequest } from 'fastify'
 import { createLoginManager } from 'doorman-login'
-import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/fastify'
+import { doorman, freshLoginRequired, loginRequired, requireUser } from 'doorman-login/fastify'
 import { closeOnExit } from './store.ts'
 import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
-// A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
-// drops this cast; these examples share one type check with the rest of the repository.
-const userOf = (req: FastifyRequest) => req.user as User | null
+// The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
+// interface Register { user: User } }` once and writes `requireUser(req)` with no cast; these
+// examples share one type check with the rest of the repository, where no user type can be registered.
+const userOf = (req: FastifyRequest) => requireUser(req) as User
 const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string | undefined>
 
 /** Build the app (tests call this; `npm run example:fastify` also listens). */
@@ -51,18 +52,18 @@ export async function createApp(env: Record<string, string | undefined> = proces
     await req.auth.logoutUser()
     return reply.redirect('/', 303)
   })
-  app.get('/private', { preHandler: loginRequired() }, async (req) => `Private page for ${userOf(req)!.username}`)
-  app.get('/fresh', { preHandler: freshLoginRequired() }, async (req) => `Fresh page for ${userOf(req)!.username}`)
-  app.get('/reauth', { preHandler: loginRequired() }, (req, reply) => reply.type('text/html').send(reauthPage(req.url, userOf(req)!.username)))
+  app.get('/private', { preHandler: loginRequired() }, async (req) => `Private page for ${userOf(req).username}`)
+  app.get('/fresh', { preHandler: freshLoginRequired() }, async (req) => `Fresh page for ${userOf(req).username}`)
+  app.get('/reauth', { preHandler: loginRequired() }, (req, reply) => reply.type('text/html').send(reauthPage(req.url, userOf(req).username)))
   app.post('/reauth', { preHandler: loginRequired() }, async (req, reply) => {
-    if (!(await users.checkPassword(userOf(req)!, form(req).password))) {
+    if (!(await users.checkPassword(userOf(req), form(req).password))) {
       await req.auth.flash('Invalid password.', 'error')
-      return reply.code(401).type('text/html').send(reauthPage(req.url, userOf(req)!.username))
+      return reply.code(401).type('text/html').send(reauthPage(req.url, userOf(req).username))
     }
     await req.auth.confirmLogin()
     return reply.redirect(await req.auth.nextUrl('/'), 303)
   })
-  app.get('/api/me', { preHandler: loginRequired() }, async (req) => ({ id: userOf(req)!.id, username: userOf(req)!.username }))
+  app.get('/api/me', { preHandler: loginRequired() }, async (req) => ({ id: userOf(req).id, username: userOf(req).username }))
   app.get('/flashes', async (req) => req.auth.getFlashedMessages({ withCategories: true }))
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
@@ -81,7 +82,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.post('/password', { preHandler: freshLoginRequired() }, async (req, reply) => {
     const problem = newPasswordProblem(form(req).password)
     if (problem) return reply.code(400).send({ error: problem })
-    await req.auth.credentialsChanged(await users.setPassword(userOf(req)!, form(req).password!))
+    await req.auth.credentialsChanged(await users.setPassword(userOf(req), form(req).password!))
     return reply.redirect('/', 303)
   })
   return { app, manager, close }

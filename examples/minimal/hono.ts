@@ -10,14 +10,16 @@
  */
 import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import { createLoginManager } from 'doorman-login'
+import { createLoginManager, requireUser } from 'doorman-login'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/hono'
 import { closeOnExit } from './store.ts'
 import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
-// A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
-// drops this cast; these examples share one type check with the rest of the repository.
-const userOf = (c: Context) => c.get('user') as User | null
+// The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
+// interface Register { user: User } }` once and writes `c.get('user')` (non-null behind a guard)
+// with no cast; these examples share one type check with the rest of the repository, where no
+// user type can be registered.
+const userOf = (c: Context) => requireUser(c.get('auth')) as User
 
 /** Build the app (tests call this; `npm run example:hono` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
@@ -48,19 +50,19 @@ export async function createApp(env: Record<string, string | undefined> = proces
     await c.get('auth').logoutUser()
     return c.redirect('/', 303)
   })
-  app.get('/private', loginRequired(), (c) => c.text(`Private page for ${userOf(c)!.username}`))
-  app.get('/fresh', freshLoginRequired(), (c) => c.text(`Fresh page for ${userOf(c)!.username}`))
-  app.get('/reauth', loginRequired(), (c) => c.html(reauthPage(here(c), userOf(c)!.username)))
+  app.get('/private', loginRequired(), (c) => c.text(`Private page for ${userOf(c).username}`))
+  app.get('/fresh', freshLoginRequired(), (c) => c.text(`Fresh page for ${userOf(c).username}`))
+  app.get('/reauth', loginRequired(), (c) => c.html(reauthPage(here(c), userOf(c).username)))
   app.post('/reauth', loginRequired(), async (c) => {
     const auth = c.get('auth')
-    if (!(await users.checkPassword(userOf(c)!, (await c.req.parseBody()).password))) {
+    if (!(await users.checkPassword(userOf(c), (await c.req.parseBody()).password))) {
       await auth.flash('Invalid password.', 'error')
-      return c.html(reauthPage(here(c), userOf(c)!.username), 401)
+      return c.html(reauthPage(here(c), userOf(c).username), 401)
     }
     await auth.confirmLogin()
     return c.redirect(await auth.nextUrl('/'), 303)
   })
-  app.get('/api/me', loginRequired(), (c) => c.json({ id: userOf(c)!.id, username: userOf(c)!.username }))
+  app.get('/api/me', loginRequired(), (c) => c.json({ id: userOf(c).id, username: userOf(c).username }))
   app.get('/flashes', async (c) => c.json(await c.get('auth').getFlashedMessages({ withCategories: true })))
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
@@ -80,7 +82,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
     const { password } = await c.req.parseBody()
     const problem = newPasswordProblem(password)
     if (problem) return c.json({ error: problem }, 400)
-    await c.get('auth').credentialsChanged(await users.setPassword(userOf(c)!, password as string))
+    await c.get('auth').credentialsChanged(await users.setPassword(userOf(c), password as string))
     return c.redirect('/', 303)
   })
   return { app, manager, close }

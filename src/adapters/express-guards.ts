@@ -14,8 +14,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response as ExpressResponse } from 'express'
 import type { RequestAuth } from '../auth.ts'
-import { ContextError, UnauthorizedError } from '../errors.ts'
-import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
+import { checkFreshLogin, checkLogin, isExempt, requireUser as loadedUser, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { RegisteredUser } from '../types.ts'
 
 // Express's default route-parameter and query types, read off Request so that only `express`'s own
@@ -144,8 +143,7 @@ export function protect(options: LoginRequiredOptions & { exempt?: readonly Exem
  * ```
  */
 export function requireUser(req: Request): Express.User & RegisteredUser {
-  const user = req.auth?.loadedUser
-  if (user) return user as Express.User & RegisteredUser
-  if (user === null) throw new UnauthorizedError()
-  throw new ContextError('requireUser(req) needs the user loaded: put loginRequired() in front of the route (or await req.auth.getUser() first)')
+  // The manager's user type is the registered one (checked by doorman()'s signature), which
+  // Express.User extends.
+  return loadedUser(req.auth) as Express.User & RegisteredUser
 }

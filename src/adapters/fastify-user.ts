@@ -3,7 +3,7 @@
  * `doorman-login/fastify`.
  */
 import type { FastifyRequest } from 'fastify'
-import { ContextError, UnauthorizedError } from '../errors.ts'
+import { requireUser as loadedUser } from '../guards.ts'
 import type { RegisteredUser } from '../types.ts'
 
 /**
@@ -20,8 +20,5 @@ import type { RegisteredUser } from '../types.ts'
  * ```
  */
 export function requireUser(request: FastifyRequest): RegisteredUser {
-  const user = request.auth.loadedUser
-  if (user) return user
-  if (user === null) throw new UnauthorizedError()
-  throw new ContextError('requireUser(request) needs the user loaded: add { preHandler: loginRequired() } to the route (or await request.auth.getUser() first)')
+  return loadedUser(request.auth)
 }

@@ -4,9 +4,9 @@
  *
  * @example
  * ```ts
- * import { withAuth, loginRequired } from 'doorman-login/fetch'
+ * import { withAuth, loginRequired, requireUser } from 'doorman-login/fetch'
  * export default {
- *   fetch: withAuth(manager, loginRequired(async (request, auth) => new Response(`Hi ${(await auth.getUser())!.name}`))),
+ *   fetch: withAuth(manager, loginRequired(async (request, auth) => new Response(`Hi ${requireUser(auth).name}`))),
  * }
  * ```
  */
@@ -18,6 +18,7 @@ import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { applyToResponse, errorResponse, finalHeaders } from './shared.ts'
 export { csrf } from './fetch-csrf.ts'
+export { requireUser } from '../guards.ts'
 
 /** A fetch handler that receives the request's auth object. */
 export type AuthHandler<U extends object, I = unknown> = (request: Request, auth: RequestAuth<U>, info: I) => Response | Promise<Response>
