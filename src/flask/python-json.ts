@@ -183,7 +183,8 @@ export function pythonNumber(x: number): string {
   if (Number.isNaN(x)) return 'NaN'
   if (x === Infinity) return 'Infinity'
   if (x === -Infinity) return '-Infinity'
-  if (Number.isSafeInteger(x) && !Object.is(x, -0)) return String(x)
+  if (Object.is(x, -0)) return '-0.0'
+  if (Number.isSafeInteger(x)) return String(x)
   // repr(float): the shortest round-tripping digits (as JavaScript's), fixed notation when the
   // decimal exponent is in [-4, 16), else d.ddde±XX with at least two exponent digits.
   const [mantissa, expText] = x.toExponential().split('e')
