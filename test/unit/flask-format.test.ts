@@ -211,3 +211,17 @@ test("Flask-Login 0.6's _id (bytes reprs, X-Forwarded-For) and main's, from real
 test("Flask-Login's remember cookie with text, Latin-1 and bytes keys", async () => {
   for (const v of V.remember) assert.equal(await new FlaskLoginRemember(key(v.key)).encode(v.userId), v.cookie, `${JSON.stringify(v.key)} ${v.userId}`)
 })
+
+test('the verified-cookie cache still checks the age and gives each request its own data', async () => {
+  const { createFlaskSessionBackend } = await import('../../src/flask/session-backend.ts')
+  const cfg = { keys: ['doorman-flask-vectors-key-0123456789'], lifetime: 100, refreshEachRequest: true, identifier: '0.6' as const }
+  const backend = await createFlaskSessionBackend(cfg, 'session', 10)
+  const cookie = byName('tuple').cookie as string
+  const a = await backend.load([cookie], { now: 1700000000 })
+  ;(a.get('t') as unknown[]).push('mutated')
+  const b = await backend.load([cookie], { now: 1700000050 })
+  assert.equal(b.isNew, false)
+  assert.deepEqual([...(b.get('t') as unknown[])], [1, 'two', 3.5])
+  assert.equal((await backend.load([cookie], { now: 1700000101 })).isNew, true, 'expired although cached')
+  assert.equal((await backend.load([cookie.slice(0, -1) + 'A'], { now: 1700000000 })).isNew, true)
+})
