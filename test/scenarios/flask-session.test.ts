@@ -128,4 +128,14 @@ eachAdapter('Flask session format', (fw) => {
       await c.request('/logout', { method: 'POST' })
       assert.equal((await read(c.cookie('session')))?._remember_seconds, undefined)
     }, { headers: HEADERS }))
+
+  test('REMEMBER_COOKIE_REFRESH_EACH_REQUEST re-sends the cookie for the duration kept in _remember_seconds', () =>
+    withApp(fw, { ...FLASK, remember: { ...FLASK.remember, refreshEachRequest: true } }, async (_t, c) => {
+      await loginAs(c, '1', { remember: '1', duration: '7200' })
+      await c.get('/')
+      assert.equal(c.cookieEntry('remember_token')!.maxAge, 7200)
+      c.setCookie('session', await flaskCookie({ _user_id: '1', _fresh: true, _id: ID, _remember_seconds: 1800.0 }))
+      await c.get('/')
+      assert.equal(c.cookieEntry('remember_token')!.maxAge, 1800)
+    }, { headers: HEADERS }))
 })
