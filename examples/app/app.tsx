@@ -151,9 +151,22 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     return c.body(STYLE, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300', etag: STYLE_ETAG })
   })
 
-  // Forms here are a few hundred bytes; a megabyte of "password" is refused before it is parsed.
-  app.use(bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('Request too large.', 413) }))
   app.use(doorman(manager))
+  // Forms here are a few hundred bytes; a megabyte of "password" is refused before it is parsed,
+  // with a page of the site (after doorman, so the top bar still shows who is signed in).
+  app.use(
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: async (c) =>
+        render(
+          c,
+          <StatusPage page={await pageContext(c)} status={413} title="That form was too large">
+            <p>The form you sent was larger than this site accepts (64 KB), so nothing was changed. Please go back and try again with less text.</p>
+          </StatusPage>,
+          413,
+        ),
+    }),
+  )
   // Every POST needs a same-origin Sec-Fetch-Site/Origin and the session's CSRF token.
   app.use(csrf({ onFailure: csrfRefused }))
 

@@ -12,7 +12,7 @@ import express, { type Request } from 'express'
 import { createLoginManager } from 'doorman-login'
 import { authErrorHandler, doorman, freshLoginRequired, loginRequired } from 'doorman-login/express'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -20,8 +20,7 @@ const userOf = (req: Request) => req.user as User | null
 
 /** Build the app (tests call this; `npm run example:express` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
-  const users = await Users.load()
-  const { options, close } = await optionsFromEnv(users, env)
+  const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
   const app = express()
   app.use(express.urlencoded({ extended: false }))

@@ -12,7 +12,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import { createLoginManager } from 'doorman-login'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/fastify'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -21,8 +21,7 @@ const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string 
 
 /** Build the app (tests call this; `npm run example:fastify` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
-  const users = await Users.load()
-  const { options, close } = await optionsFromEnv(users, env)
+  const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
   const app = Fastify()
   // HTML form posts, without @fastify/formbody: one value per field, the first one wins.
