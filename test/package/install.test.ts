@@ -129,7 +129,7 @@ before(async () => {
 describe('the tarball', () => {
   test('ships the build, the docs and the legal files, and nothing else', () => {
     const { files } = packed
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/index.md', 'docs/security.md']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/index.md', 'docs/security.md', 'docs/api/README.md']) {
       assert.ok(files.includes(f), `${f} is in the tarball`)
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(packed.dir, 'node_modules/doorman-login/package.json'), 'utf8'))
