@@ -53,6 +53,20 @@ for (const file of walk(ESM).filter((f) => f.endsWith('.d.ts'))) {
 }
 
 const posix = (p) => p.split(path.sep).join('/')
+const node = pkg.engines.node
+// A Node.js without require(esm) (before 20.19 and 22.12, or run with
+// --no-experimental-require-module) gets a sentence that says what to do, not ERR_REQUIRE_ESM.
+const cjsEntry = (name, spec) => `'use strict'
+// ${name} for require(): the ES module itself (see scripts/build.mjs in the repository).
+try {
+  module.exports = require('${spec}')
+} catch (e) {
+  if (e && e.code === 'ERR_REQUIRE_ESM') {
+    throw new Error('${name}: require() of this package needs a Node.js that can require() ES modules (${node}); this is ' + process.version + '. Upgrade Node.js, or load it with import().', { cause: e })
+  }
+  throw e
+}
+`
 let entries = 0
 for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (typeof target === 'string') continue
@@ -65,7 +79,7 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (!cjsFile.startsWith(CJS + path.sep)) fail(`exports["${subpath}"].require must point into dist/cjs/`)
   const spec = posix(path.relative(path.dirname(cjsFile), esmFile))
   fs.mkdirSync(path.dirname(cjsFile), { recursive: true })
-  fs.writeFileSync(cjsFile, `'use strict'\n// ${pkg.name}${subpath.slice(1)} for require(): the ES module itself (see scripts/build.mjs).\nmodule.exports = require('${spec.startsWith('.') ? spec : `./${spec}`}')\n`)
+  fs.writeFileSync(cjsFile, cjsEntry(`${pkg.name}${subpath.slice(1)}`, spec.startsWith('.') ? spec : `./${spec}`))
   for (const cond of ['import', 'require']) {
     if (!fs.existsSync(path.join(ROOT, target[cond].types))) fail(`exports["${subpath}"].${cond}.types: ${target[cond].types} was not built`)
   }

@@ -5,6 +5,7 @@
 // TypeScript and with the oldest one doorman supports.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -174,6 +175,14 @@ describe('Node.js consumers of the installed package', () => {
     assert.deepEqual(Object.keys(out.subpaths).sort(), [...SUBPATHS].sort())
     for (const [name, count] of Object.entries(out.subpaths)) assert.ok(typeof count === 'number' && count > 0, `${name}: ${count}`)
   })
+})
+
+test('a Node.js that cannot require() ES modules gets a sentence that says what to do', async () => {
+  // --no-experimental-require-module turns require(esm) off, as on Node.js before 20.19/22.12.
+  const child = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', "require('doorman-login')"], { cwd: packed.dir, encoding: 'utf8', timeout: 60_000 })
+  assert.notEqual(child.status, 0)
+  assert.match(child.stderr, /doorman-login: require\(\) of this package needs a Node\.js that can require\(\) ES modules \(\^20\.19\.0 \|\| >=22\.12\.0\); this is v\d+/)
+  assert.match(child.stderr, /Upgrade Node\.js, or load it with import\(\)/)
 })
 
 describe('bundlers (esbuild)', () => {
