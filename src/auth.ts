@@ -1,5 +1,5 @@
 /**
- * @module doorman/auth: the per-request object (`req.auth`, `c.get('auth')`, `request.auth`).
+ * @module internal/auth: the per-request object (`req.auth`, `c.get('auth')`, `request.auth`).
  *
  * Nothing happens until something asks: a request that never asks for the user parses no cookie,
  * opens no seal and runs no loader (Flask-Login parity B8). The first ask loads the user in

@@ -1,5 +1,5 @@
 /**
- * @module doorman/cookie-options: checking the cookie settings shared by the session and
+ * @module internal/cookie-options: checking the cookie settings shared by the session and
  * remember-me cookies, and the small option checks every part of the options uses.
  */
 import { ConfigError } from './errors.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/csrf: CSRF protection for every unsafe method whatever its Content-Type (Hono
+ * CSRF protection for every unsafe method whatever its Content-Type (Hono
  * CVE-2024-43787/48913): `Sec-Fetch-Site`, else `Origin`, else `Referer`, plus a session-bound
  * masked token for forms. Middlewares: `csrf()` from `doorman-login/hono`, `/express`, `/fastify`,
  * `/fetch`. See docs/csrf.md.
@@ -7,6 +7,8 @@
  * ```ts
  * const field = `<input type="hidden" name="csrf_token" value="${await csrfToken(auth)}">`
  * ```
+ *
+ * @module doorman-login/csrf
  */
 import { ConfigError, CsrfError } from './errors.ts'
 import { SESSION_KEYS } from './defaults.ts'

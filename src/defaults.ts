@@ -1,5 +1,5 @@
 /**
- * @module doorman/defaults: every default doorman uses, one documented constant each.
+ * @module internal/defaults: every default doorman uses, one documented constant each.
  *
  * Options are resolved once, when the manager is created; nothing reads these per request.
  */

@@ -1,5 +1,5 @@
 /**
- * @module doorman/devices: the device list and revocation (ASVS 7.1.2, 7.4.2–7.4.5, 7.5.2).
+ * @module internal/devices: the device list and revocation (ASVS 7.1.2, 7.4.2–7.4.5, 7.5.2).
  *
  * Reached as methods of the request's auth object (`auth.listSessions()`, `auth.revokeSession(id)`,
  * `auth.revokeOtherSessions()`, `auth.logoutEverywhere()`, `auth.credentialsChanged(user)`) and, for

@@ -1,5 +1,5 @@
 /**
- * @module doorman/errors: typed errors with stable codes.
+ * Typed errors with stable codes.
  *
  * Every error doorman throws is an {@link AuthError} with a `code` that never changes between
  * versions, so apps can branch on `err.code` instead of parsing messages. Malformed input from a
@@ -12,6 +12,8 @@
  *   if (e instanceof AuthError && e.code === 'DOORMAN_CONFIG') console.error(e.message)
  * }
  * ```
+ *
+ * @module doorman-login/errors
  */
 
 /** Base class of every doorman error; `code` is stable, `status` is the HTTP status it maps to. */

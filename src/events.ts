@@ -1,5 +1,5 @@
 /**
- * @module doorman/events: Flask-Login's signals as a typed event map.
+ * @module internal/events: Flask-Login's signals as a typed event map.
  *
  * Listeners run synchronously, in registration order, when the event happens; a listener that
  * throws makes the operation throw, as a Flask signal receiver does. Payloads carry the user and

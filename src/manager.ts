@@ -1,5 +1,5 @@
 /**
- * @module doorman/manager: the login manager, created once and mounted through an adapter.
+ * @module internal/manager: the login manager, created once and mounted through an adapter.
  *
  * Flask-Login's `LoginManager`: it holds the loaders, the views, the messages and the cookie
  * settings, all resolved and checked once here, so a bad option fails at start-up with an error

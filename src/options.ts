@@ -1,5 +1,5 @@
 /**
- * @module doorman/options: everything a login manager can be told, and how each option is
+ * @module internal/options: everything a login manager can be told, and how each option is
  * checked. Resolution happens once, in the manager's constructor: a bad option fails at start-up
  * with a {@link ConfigError} that names it, and nothing is re-read per request.
  */

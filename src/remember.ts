@@ -1,5 +1,5 @@
 /**
- * @module doorman/remember: remember-me tokens.
+ * @module internal/remember: remember-me tokens.
  *
  * Three strategies behind one interface. The default for cookie-only apps is a sealed token that
  * carries the user id, the user's auth epoch (so changing the password revokes every remember

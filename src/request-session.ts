@@ -1,5 +1,5 @@
 /**
- * @module doorman/request-session: what a request knows about itself and its session, before
+ * @module internal/request-session: what a request knows about itself and its session, before
  * any user is involved: the client's address and scheme, the clock, the session (read from its
  * cookie on first use and written back only when it changed), flashed messages and the safe
  * `next`. {@link RequestAuth} adds the user on top.

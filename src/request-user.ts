@@ -1,5 +1,5 @@
 /**
- * @module doorman/request-user: who the request's user is, loaded lazily and at most once, in
+ * @module internal/request-user: who the request's user is, loaded lazily and at most once, in
  * Flask-Login's order: the session (with session protection and the auth epoch checked), then the
  * remember-me cookie (restoring a new, non-fresh session), then the request loader.
  */

@@ -1,5 +1,5 @@
 /**
- * @module doorman/adapters/csrf-guard: what every `csrf()` middleware does on a request, so the
+ * @module internal/adapters/csrf-guard: what every `csrf()` middleware does on a request, so the
  * four framework files only say where the form body and the template locals live.
  */
 import { ConfigError, CsrfError } from '../errors.ts'

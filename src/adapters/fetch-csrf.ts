@@ -1,5 +1,5 @@
 /**
- * @module doorman/fetch (csrf): the CSRF wrapper for fetch handlers, exported from `doorman-login/fetch`.
+ * @module internal/adapters/fetch-csrf: the CSRF wrapper for fetch handlers, exported from `doorman-login/fetch`.
  *
  * @example
  * ```ts

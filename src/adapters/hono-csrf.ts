@@ -1,5 +1,5 @@
 /**
- * @module doorman/hono (csrf): the CSRF middleware for Hono, exported from `doorman-login/hono`.
+ * @module internal/adapters/hono-csrf: the CSRF middleware for Hono, exported from `doorman-login/hono`.
  *
  * @example
  * ```ts

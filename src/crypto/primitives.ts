@@ -1,5 +1,5 @@
 /**
- * @module doorman/crypto/primitives: the few primitives doorman composes, on node:crypto where it
+ * @module internal/crypto/primitives: the few primitives doorman composes, on node:crypto where it
  * exists and Web Crypto elsewhere.
  *
  * Measured here, node:crypto with keys prepared once is 5 to 7 times cheaper per operation than Web

@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/itsdangerous: itsdangerous' `URLSafeTimedSerializer` as Flask's session
+ * @module internal/flask/itsdangerous: itsdangerous' `URLSafeTimedSerializer` as Flask's session
  * uses it: `payload.timestamp.signature`, each part unpadded base64url.
  *
  * - payload: the JSON's UTF-8 bytes, zlib-compressed (and prefixed with `.`) when that saves more

@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/options: checking `session: { format: 'flask', ... }` and the Flask keys
+ * @module internal/flask/options: checking `session: { format: 'flask', ... }` and the Flask keys
  * (`session.flaskSecretKey`, `remember.flaskSecretKey`) once, at start-up, naming the bad option.
  */
 import { ConfigError } from '../errors.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/python-json: JSON exactly as Flask's session serializer reads and writes it.
+ * @module internal/flask/python-json: JSON exactly as Flask's session serializer reads and writes it.
  *
  * Flask dumps the session with `json.dumps(..., separators=(',', ':'), sort_keys=True,
  * ensure_ascii=True)` (its default JSON provider inside the app context) and loads it with

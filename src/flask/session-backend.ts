@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/session-backend: sessions kept in Flask's own session cookie, so a Flask
+ * @module internal/flask/session-backend: sessions kept in Flask's own session cookie, so a Flask
  * app and a doorman app on one site share one session (`session: { format: 'flask' }`).
  *
  * Flask's rules, not doorman's sealed ones: the cookie is signed, not encrypted; its age is

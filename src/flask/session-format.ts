@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/session-format: Flask's session cookie, whole: what
+ * @module internal/flask/session-format: Flask's session cookie, whole: what
  * `SecureCookieSessionInterface` writes with `URLSafeTimedSerializer(keys, salt='cookie-session',
  * serializer=TaggedJSONSerializer(), signer_kwargs={key_derivation: 'hmac', digest_method: sha1})`
  * and reads with `loads(value, max_age=PERMANENT_SESSION_LIFETIME)`.

@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/session-id: Flask-Login's session identifier (`_id`), computed exactly as
+ * @module internal/flask/session-id: Flask-Login's session identifier (`_id`), computed exactly as
  * the Flask app's Flask-Login computes it, so `basic`/`strong` session protection agree on both
  * sides.
  *

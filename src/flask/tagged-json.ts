@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/tagged-json: Flask's tagged JSON (`flask.json.tag.TaggedJSONSerializer`).
+ * @module internal/flask/tagged-json: Flask's tagged JSON (`flask.json.tag.TaggedJSONSerializer`).
  *
  * A value Python's JSON cannot hold is written as a one-key object whose key is a tag: `' t'`
  * tuple, `' b'` bytes (base64), `' m'` Markup, `' u'` UUID (hex), `' d'` datetime (HTTP date),

@@ -1,5 +1,5 @@
 /**
- * @module doorman/flask/types: the JavaScript faces of the Python values Flask's session can hold.
+ * @module internal/flask/types: the JavaScript faces of the Python values Flask's session can hold.
  *
  * Flask's tagged JSON keeps tuples, bytes, `Markup`, `UUID` and `datetime` apart from plain JSON.
  * A doorman handler sees them as below, and each writes back with the same tag, so whatever the

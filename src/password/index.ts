@@ -1,4 +1,8 @@
-/** @module doorman/password: hash with Argon2id, verify Argon2/Werkzeug/bcrypt hashes, rehash, and check new passwords. */
+/**
+ * Hash with Argon2id, verify Argon2/Werkzeug/bcrypt hashes, rehash, and check new passwords.
+ *
+ * @module doorman-login/password
+ */
 
 import { dummyVerify, loadArgon2, parseArgon2 } from './argon2.ts'
 import { fitsBcrypt, isBcrypt, verifyBcrypt } from './bcrypt.ts'

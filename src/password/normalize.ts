@@ -1,5 +1,5 @@
 /**
- * @module doorman/password/normalize: Unicode normalisation of passwords.
+ * @module internal/password/normalize: Unicode normalisation of passwords.
  *
  * NIST SP 800-63B §5.1.1.2: "If Unicode characters are accepted in memorized secrets, the
  * verifier SHOULD apply the Normalization Process for Stabilized Strings using either the NFKC or

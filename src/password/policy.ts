@@ -1,4 +1,4 @@
-/** @module doorman/password/policy: the new-password policy (length and blocklist, no composition rules). */
+/** @module internal/password/policy: the new-password policy (length and blocklist, no composition rules). */
 
 import { ConfigError, PasswordError } from '../errors.ts'
 import { DEFAULT_PASSWORD_OPTIONS, assertUsablePassword, checkInteger } from './options.ts'

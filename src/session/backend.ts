@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/backend: how a session is read from its cookie and written back.
+ * @module internal/session/backend: how a session is read from its cookie and written back.
  *
  * Two backends share one shape. The sealed-cookie backend keeps the whole session inside an
  * AES-256-GCM seal (no infrastructure), here. The store backend (store-backend.ts) keeps logged-in sessions in a

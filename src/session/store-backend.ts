@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/store-backend: the server-side store backend. Logged-in sessions live in
+ * @module internal/session/store-backend: the server-side store backend. Logged-in sessions live in
  * a {@link SessionStore} under the SHA-256 of a random cookie token; data held before login stays
  * in a sealed cookie, so anonymous traffic never creates a row (Django CVE-2015-5143). A store
  * failure is a {@link StoreError}, which adapters answer with a 503.

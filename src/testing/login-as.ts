@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/login-as: log a user in for a test client or a browser, without the
+ * @module internal/testing/login-as: log a user in for a test client or a browser, without the
  * login form, producing a session that passes session protection.
  */
 import { RequestAuth } from '../auth.ts'

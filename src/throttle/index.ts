@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle: login throttling per account and per client network, in a shared
+ * Login throttling per account and per client network, in a shared
  * store (memory, SQLite, Redis, PostgreSQL) so it holds across instances. The policy, and why an
  * attacker cannot use it to lock a victim out, is in docs/throttle.md.
  *
@@ -15,6 +15,8 @@
  *   await (ok && user ? throttle.success(attempt) : throttle.failure(attempt))
  * })
  * ```
+ *
+ * @module doorman-login/throttle
  */
 import { AuthError, ConfigError, StoreError, ThrottledError } from '../errors.ts'
 import { MIN_SECRET_LENGTH } from '../defaults.ts'
@@ -27,7 +29,7 @@ export { clientNetwork, parseIpv6 } from './address.ts'
 export type { ThrottleBucket, ThrottleDelta, ThrottleStore, LoginAttempt, ThrottleVerdict, LoginFailureEvent } from './types.ts'
 export { memoryThrottleStore, MemoryThrottleStore } from './memory.ts'
 export { sqliteThrottleStore, sqliteThrottleSchema } from './sqlite.ts'
-export type { SqliteThrottleOptions, SqliteThrottleDatabase } from './sqlite.ts'
+export type { SqliteThrottleOptions, SqliteThrottleDatabase, SqliteThrottleStatement } from './sqlite.ts'
 export { redisThrottleStore } from './redis.ts'
 export type { RedisThrottleOptions, RedisThrottleClient } from './redis.ts'
 export { postgresThrottleStore, postgresThrottleSchema } from './postgres.ts'
