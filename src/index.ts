@@ -39,6 +39,7 @@ export { FlaskTuple, FlaskMarkup, FlaskUUID } from './flask/types.ts'
 export { decodeFlaskSession, encodeFlaskSession } from './flask/session-format.ts'
 export type { DecodedFlaskSession, FlaskSessionCodecOptions, FlaskSecretKey } from './flask/session-format.ts'
 export { flaskLoginIdentifier } from './flask/session-id.ts'
+export type { FlaskSessionConfig } from './flask/session-backend.ts'
 export type { FlaskLoginIdentifier, IdentifierRequest } from './flask/session-id.ts'
 // Types that public signatures mention, so that users can name them (and the API reference shows them).
 export type { Emitter, Listener } from './events.ts'
