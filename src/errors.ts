@@ -66,17 +66,25 @@ export class CsrfError extends AuthError {
   }
 }
 
-/** A sealed cookie would exceed the browser limit of 4096 bytes; nothing was sent. */
+/**
+ * The app's own session data would not fit: a sealed cookie over RFC 6265's 4096 bytes (name,
+ * value and attributes; nothing was sent), or one flashed message over its limit (thrown by
+ * `flash()`). doorman's own data (flashes, `next`) is dropped to fit instead, never this error.
+ */
 export class SessionTooLargeError extends AuthError {
-  /** The size the cookie would have had, in bytes. */
+  /** The size it would have had, in bytes. */
   readonly size: number
-  constructor(size: number, limit: number) {
+  /** The limit it is over, in bytes. */
+  readonly limit: number
+  constructor(size: number, limit: number, message?: string) {
     super(
       'DOORMAN_SESSION_TOO_LARGE',
-      `doorman: the session cookie would be ${size} bytes, over the ${limit}-byte browser limit; ` +
-        'keep less in the session or use a server-side store',
+      message ??
+        `doorman: the session cookie would be ${size} bytes (name, value and attributes), over the ${limit}-byte limit ` +
+          'browsers must accept (RFC 6265 §6.1); keep less in the session or use a server-side store',
     )
     this.size = size
+    this.limit = limit
   }
 }
 

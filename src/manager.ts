@@ -14,6 +14,7 @@ import { FlaskLoginRemember, SealedRemember, type RememberStrategy } from './rem
 import { StoredRemember } from './remember-tokens.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
+import { cookieOverhead } from './cookie-options.ts'
 import type { CookieAttributes } from './cookie.ts'
 
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions, ResolvedCookie } from './options.ts'
@@ -69,9 +70,10 @@ export class LoginManager<U extends object = object> {
     const finish = (rings: Keyring[]) => {
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
+      const overhead = cookieOverhead(this.sessionCookie)
       this.#backend = this.options.store
-        ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
-        : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
+        ? new StoreSessionBackend(this.options.store, session, this.timeouts, overhead, sealCache)
+        : new CookieSessionBackend(session, this.timeouts, overhead, sealCache)
       this.#remember =
         fmt === 'flask-login'
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)

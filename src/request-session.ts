@@ -7,6 +7,7 @@
 import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
+import { addFlash, boundedFlashes, type Flash } from './flashes.ts'
 import { clientIp } from './protection.ts'
 import type { Session } from './session/session.ts'
 import { promised } from './session/backend.ts'
@@ -117,6 +118,10 @@ export class RequestSession<U extends object = object> {
 
   /**
    * Flash a message for the next page (Flask's `flash`), read once by {@link getFlashedMessages}.
+   * The same message already waiting is not stacked (it moves to the newest place), and at most
+   * 10 wait (`MAX_FLASHES`; the oldest are dropped).
+   *
+   * @throws SessionTooLargeError when the message and category pass 1024 bytes (`MAX_FLASH_SIZE`).
    *
    * @example
    * ```ts
@@ -124,9 +129,9 @@ export class RequestSession<U extends object = object> {
    * ```
    */
   async flash(message: string, category = 'message'): Promise<void> {
+    const flash: Flash = [String(category), String(message)]
     const s = await this.session()
-    const list = s.get<unknown>(K.flashes)
-    s.set(K.flashes, [...(Array.isArray(list) ? list : []), [String(category), String(message)]])
+    s.set(K.flashes, addFlash(s.get<unknown>(K.flashes), flash))
   }
 
   /** Take the flashed messages (Flask's `get_flashed_messages`): all are consumed on first call. */
@@ -135,10 +140,7 @@ export class RequestSession<U extends object = object> {
   async getFlashedMessages(options: FlashOptions = {}): Promise<string[] | [string, string][]> {
     if (this.#flashes === undefined) {
       const s = await this.session()
-      const raw = s.has(K.flashes) ? s.pop<unknown>(K.flashes) : undefined
-      this.#flashes = Array.isArray(raw)
-        ? raw.filter((f): f is [string, string] => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string')
-        : []
+      this.#flashes = boundedFlashes(s.has(K.flashes) ? s.pop<unknown>(K.flashes) : undefined)
     }
     let list = this.#flashes
     if (options.categoryFilter?.length) list = list.filter(([c]) => options.categoryFilter!.includes(c))

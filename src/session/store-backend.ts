@@ -29,10 +29,11 @@ export class StoreSessionBackend implements SessionBackend {
     readonly store: SessionStore,
     keyring: Keyring,
     readonly timeouts: SessionTimeouts,
-    cookieName: string,
+    /** See {@link CookieSessionBackend}: the Set-Cookie bytes besides the value. */
+    cookieOverhead: number,
     sealCache = 0,
   ) {
-    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
+    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieOverhead, sealCache)
   }
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
