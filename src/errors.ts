@@ -93,6 +93,17 @@ export class StoreError extends AuthError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DOORMAN_STORE_UNAVAILABLE', message, 503, options)
   }
+  /**
+   * The 503 to send, no detail. Hono's default error handler sends what `getResponse()` returns
+   * instead of logging a stack trace, so an outage does not log one per request (doorman logs the
+   * transitions once: see the `storeStatus` event).
+   */
+  getResponse(): Response {
+    return new Response('Service Unavailable: sessions are temporarily unavailable.', {
+      status: 503,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' },
+    })
+  }
 }
 
 /** A cookie name, value or attribute that RFC 6265 forbids; thrown by the serializer. */

@@ -15,6 +15,7 @@ import { StoredRemember } from './remember-tokens.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
 import { cookieOverhead } from './cookie-options.ts'
+import { logStoreStatus, StoreHealth } from './store-health.ts'
 import type { CookieAttributes } from './cookie.ts'
 
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions, ResolvedCookie } from './options.ts'
@@ -71,8 +72,12 @@ export class LoginManager<U extends object = object> {
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
       const overhead = cookieOverhead(this.sessionCookie)
+      // One line per outage transition, or the app's `storeStatus` listener instead.
+      const health = new StoreHealth('session store', (status, detail) =>
+        this.events.has('storeStatus') ? this.events.emit('storeStatus', { status, ...detail }) : logStoreStatus(status, detail),
+      )
       this.#backend = this.options.store
-        ? new StoreSessionBackend(this.options.store, session, this.timeouts, overhead, sealCache)
+        ? new StoreSessionBackend(this.options.store, session, this.timeouts, overhead, sealCache, health)
         : new CookieSessionBackend(session, this.timeouts, overhead, sealCache)
       this.#remember =
         fmt === 'flask-login'

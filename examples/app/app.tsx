@@ -14,7 +14,7 @@ import { html } from 'hono/html'
 import { secureHeaders } from 'hono/secure-headers'
 import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman-login'
 import { csrfToken } from 'doorman-login/csrf'
-import type { CsrfError } from 'doorman-login/errors'
+import { StoreError, type CsrfError } from 'doorman-login/errors'
 import { csrf, doorman } from 'doorman-login/hono'
 import { hashPassword, verifyPassword } from 'doorman-login/password'
 import { sqliteStore } from 'doorman-login/stores/sqlite'
@@ -180,6 +180,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   )
 
   app.onError(async (err, c) => {
+    // A store outage: doorman answers 503 and logs the outage once, not once per request.
+    if (err instanceof StoreError) return err.getResponse()
     console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, err)
     const page = { user: null, csrf: '', flashes: [], path: '', origin: new URL(c.req.url).origin }
     return render(
