@@ -106,6 +106,27 @@ export class StoreError extends AuthError {
   }
 }
 
+/**
+ * A request body doorman had to read (the CSRF token field) was malformed (400,
+ * `DOORMAN_BODY_MALFORMED`) or over the limit (413, `DOORMAN_BODY_TOO_LARGE`): the client's
+ * mistake, answered as such, never a 500.
+ */
+export class BodyError extends AuthError {
+  /** `malformed` or `too-large`. */
+  readonly reason: 'malformed' | 'too-large'
+  constructor(reason: 'malformed' | 'too-large', message: string, cause?: unknown) {
+    super(reason === 'too-large' ? 'DOORMAN_BODY_TOO_LARGE' : 'DOORMAN_BODY_MALFORMED', `doorman: ${message}`, reason === 'too-large' ? 413 : 400, { cause })
+    this.reason = reason
+  }
+  /** The 400 or 413 to send (Hono's default error handler sends it rather than logging a stack). */
+  getResponse(): Response {
+    return new Response(this.status === 413 ? 'Payload Too Large: the request body is over the limit.' : 'Bad Request: the request body could not be read.', {
+      status: this.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    })
+  }
+}
+
 /** A cookie name, value or attribute that RFC 6265 forbids; thrown by the serializer. */
 export class CookieError extends AuthError {
   constructor(message: string) {
@@ -167,6 +188,7 @@ export type AnyAuthError =
   | CsrfError
   | SessionTooLargeError
   | StoreError
+  | BodyError
   | CookieError
   | ArgumentError
   | ContextError

@@ -2,9 +2,10 @@
  * @module test/apps/fetch: the configurable test app on the fetch adapter, for the suites that
  * must hold on every framework (flash lock-out, bad bodies, outage logging). It serves the routes
  * of ./common.ts those suites use: `/`, `/noop`, `/login` (GET, POST form), `/login-as`,
- * `/logout`, `/state`, `/private`, `/fresh`, `/flash`, `/flashes`, `/session/set`, `/session/get`.
+ * `/logout`, `/state`, `/private`, `/fresh`, `/flash`, `/flashes`, `/session/set`, `/session/get`,
+ * `/csrf-form`.
  */
-import { loginRequired, freshLoginRequired, withAuth, type AuthHandler } from '../../src/adapters/fetch.ts'
+import { csrf, loginRequired, freshLoginRequired, withAuth, type AuthHandler } from '../../src/adapters/fetch.ts'
 import type { RequestAuth } from '../../src/index.ts'
 import * as h from './common.ts'
 
@@ -18,7 +19,12 @@ export function createTestApp(options: h.TestAppOptions = {}) {
     'GET /': (_r, auth) => h.home(auth),
     'GET /noop': () => new Response('ok'),
     'GET /login': () => new Response('login page'),
-    'POST /login': async (r, auth) => h.formLogin(auth, h.parseForm(await r.text())),
+    'POST /login': async (r, auth) => {
+      const form = await h.readForm(r)
+      return form instanceof Response ? form : h.formLogin(auth, form)
+    },
+    'GET /csrf-form': (_r, auth) => h.csrfForm(auth),
+    'POST /csrf-form': csrf(async () => new Response('accepted')),
     'POST /logout': (_r, auth) => h.logout(auth),
     'GET /state': (r, auth) => h.state(auth, new URL(r.url)),
     'GET /private': loginRequired(async (_r, auth) => h.guarded('private', await user(auth))),
