@@ -15,7 +15,7 @@ import { StoredRemember } from './remember-tokens.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
 import { cookieOverhead } from './cookie-options.ts'
-import { logStoreStatus, StoreHealth } from './store-health.ts'
+import { guardStore, logStoreStatus, StoreHealth } from './store-health.ts'
 import type { CookieAttributes } from './cookie.ts'
 
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions, ResolvedCookie } from './options.ts'
@@ -85,7 +85,7 @@ export class LoginManager<U extends object = object> {
           : fmt && typeof fmt === 'object'
             ? fmt
             : fmt === 'stored'
-              ? new StoredRemember(this.options.store as any, { rotationGrace: this.#grace, sessions: this.options.store })
+              ? new StoredRemember(guardStore(this.options.store as any, health), { rotationGrace: this.#grace, sessions: guardStore(this.options.store!, health) })
               : new SealedRemember(remember)
       this.#epochKeys = epoch
       this.#ready = null

@@ -8,6 +8,8 @@
  * a password (ASVS 16.2.5).
  */
 
+import { AuthError, StoreError } from './errors.ts'
+
 /** A store's availability as doorman last saw it. */
 export type StoreStatus = 'down' | 'up'
 
@@ -65,4 +67,39 @@ export class StoreHealth {
       this.listener(status, cause === undefined ? { store: this.store } : { store: this.store, cause })
     } catch {}
   }
+}
+
+/**
+ * `store` with every method's failure turned into a {@link StoreError} (503, fail closed) and
+ * reported to `health`, and every answer reported as the store being up. For the stores doorman
+ * calls outside the session backend (remember tokens), so an outage met while restoring a
+ * remembered login is a 503 logged once, not a 500 with a stack per request.
+ */
+export function guardStore<T extends object>(store: T, health: StoreHealth): T {
+  const fail = (op: string, e: unknown): unknown => {
+    if (e instanceof AuthError) return e
+    health.failed(e)
+    return new StoreError(`doorman: the ${health.store} failed during ${op}`, { cause: e })
+  }
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver)
+      if (typeof v !== 'function' || typeof prop !== 'string') return v
+      return (...args: unknown[]) => {
+        let out: unknown
+        try {
+          out = v.apply(target, args)
+        } catch (e) {
+          throw fail(prop, e)
+        }
+        if (!(out instanceof Promise)) return out
+        return out.then(
+          (x) => (health.succeeded(), x),
+          (e) => {
+            throw fail(prop, e)
+          },
+        )
+      }
+    },
+  })
 }

@@ -1,13 +1,15 @@
 // Issue #10 item 5: during a store outage, Hono's default error handler logged a full stack trace
 // for every 503 on a route that asks for the user (60,000 lines in 10 s). Here, with Redis (both
 // clients), then PostgreSQL, really stopped, each framework (Hono, Express, Fastify, fetch)
-// answers a burst of requests with 503 while everything written to the console and to stderr is
-// counted: doorman writes one line when the store goes down and one when it is back, and nothing
+// answers a burst of requests with 503 (from a logged-in browser, and from one holding only its
+// remember-me cookie, whose restore needs the store too) while everything written to the console
+// and to stderr is counted: doorman writes one line when the store goes down and one when it is back, and nothing
 // else is logged. The `storeStatus` event replaces the lines when the app listens to it.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ALL_FRAMEWORKS } from './helpers/adapters.ts'
-import { loginAs, withApp } from './helpers/scenario.ts'
+import { Client } from './helpers/client.ts'
+import { closeBrowser, loginAs, withApp } from './helpers/scenario.ts'
 import { storeCases, type OpenStore } from './helpers/stores.ts'
 import { outageSkip, startPostgres, startRedis, stopPostgres, stopRedis, testNamespace } from './helpers/services.ts'
 
@@ -54,15 +56,21 @@ for (const c of storeCases(testNamespace(import.meta.url)).filter((x) => x.kind 
 
     for (const fw of ALL_FRAMEWORKS) {
       it(`[${fw}] ${BURST} requests that ask for the user during the outage: 503s, one "down" line, one "back" line`, () =>
-        withApp(fw, { store: open.store, loginView: '/login' }, async (_t, client) => {
+        withApp(fw, { store: open.store, loginView: '/login' }, async (t, client) => {
           await loginAs(client, '1')
           assert.equal(await (await client.get('/private')).text(), 'private:1')
+          // A second browser holding only its remember-me cookie: restoring it needs the store too.
+          const remembered = new Client(t)
+          await loginAs(remembered, '3', { remember: '1' })
+          closeBrowser(remembered)
+          assert.ok(remembered.cookie('remember_token') && !remembered.cookie('session'))
           const log = captureLogs()
           try {
             await outages[kind].stop()
             const statuses = new Map<number, number>()
             for (let i = 0; i < BURST; i++) {
-              const res = await client.get(i % 2 ? '/private' : '/', { headers: i % 3 ? {} : { accept: 'application/json' } })
+              const who = i % 4 === 3 ? remembered : client
+              const res = await who.get(i % 2 ? '/private' : '/', { headers: i % 3 ? {} : { accept: 'application/json' } })
               await res.arrayBuffer()
               statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
             }
@@ -70,6 +78,7 @@ for (const c of storeCases(testNamespace(import.meta.url)).filter((x) => x.kind 
             await outages[kind].start()
             await until('the store answers again', async () => (await client.get('/private')).status === 200)
             for (let i = 0; i < 20; i++) assert.equal((await client.get('/private')).status, 200)
+            assert.equal(await (await remembered.get('/private')).text(), 'private:3')
           } finally {
             log.stop()
           }
