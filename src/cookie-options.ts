@@ -3,6 +3,8 @@
  * remember-me cookies, and the small option checks every part of the options uses.
  */
 import { ConfigError } from './errors.ts'
+import { serializeCookie } from './cookie.ts'
+import { MAX_COOKIE_AGE } from './defaults.ts'
 
 /** Cookie settings shared by the session and remember-me cookies. */
 export interface CookieOptions {
@@ -76,4 +78,13 @@ export function bool(option: string, v: unknown, d: boolean): boolean {
   if (v === undefined || v === null) return d
   if (typeof v !== 'boolean') throw new ConfigError(option, 'must be true or false')
   return v
+}
+
+/**
+ * The bytes of a Set-Cookie line for this cookie besides its value: the name, `=`, and the longest
+ * attributes it can carry (Secure on HTTPS, the longest Max-Age). RFC 6265 §6.1 counts them with
+ * the value against the 4096 bytes every browser must accept.
+ */
+export function cookieOverhead(c: ResolvedCookie): number {
+  return serializeCookie(c.name, '', { path: c.path, domain: c.domain, httpOnly: c.httpOnly, sameSite: c.sameSite, secure: true, maxAge: MAX_COOKIE_AGE }).length
 }

@@ -45,6 +45,12 @@ export interface AuthEvents<U = unknown> {
   sessionLimitReached: { userId: string; policy: 'evict-oldest' | 'refuse'; evicted: number; request: EventRequest }
   /** A session was rejected because the user's auth epoch changed (password change, log out everywhere). */
   epochMismatch: { userId: string; request: EventRequest }
+  /**
+   * The session store went down (`status: 'down'`, with the error) or answered again (`'up'`):
+   * once per transition, never per request. Without a listener doorman logs one line to stderr
+   * for each; with one, it logs nothing and the listener decides.
+   */
+  storeStatus: { status: 'down' | 'up'; store: string; cause?: unknown }
 }
 
 /** A listener for event `K`. */

@@ -15,6 +15,8 @@ import { StoredRemember } from './remember-tokens.ts'
 import { createFlaskSessionBackend, type FlaskSessionConfig } from './flask/session-backend.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
+import { cookieOverhead } from './cookie-options.ts'
+import { guardStore, logStoreStatus, StoreHealth } from './store-health.ts'
 import type { CookieAttributes } from './cookie.ts'
 
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions, ResolvedCookie } from './options.ts'
@@ -70,23 +72,28 @@ export class LoginManager<U extends object = object> {
   #prepare(fmt: RememberOptions['format'], sealCache: number): Promise<void> | null {
     const purposes = ['session', 'remember', 'epoch', 'csrf']
     const made: unknown[] = purposes.map((p) => Keyring.create(this.secrets, p))
-    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, this.sessionCookie.name, sealCache))
+    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, cookieOverhead(this.sessionCookie), sealCache))
     const finish = (all: unknown[]) => {
       const rings = all.slice(0, purposes.length) as Keyring[]
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
+      const overhead = cookieOverhead(this.sessionCookie)
+      // One line per outage transition, or the app's `storeStatus` listener instead.
+      const health = new StoreHealth('session store', (status, detail) =>
+        this.events.has('storeStatus') ? this.events.emit('storeStatus', { status, ...detail }) : logStoreStatus(status, detail),
+      )
       this.#backend = this.flaskSession
         ? (all[purposes.length] as SessionBackend)
         : this.options.store
-          ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
-          : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
+        ? new StoreSessionBackend(this.options.store, session, this.timeouts, overhead, sealCache, health)
+        : new CookieSessionBackend(session, this.timeouts, overhead, sealCache)
       this.#remember =
         fmt === 'flask-login'
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)
           : fmt && typeof fmt === 'object'
             ? fmt
             : fmt === 'stored'
-              ? new StoredRemember(this.options.store as any, { rotationGrace: this.#grace, sessions: this.options.store })
+              ? new StoredRemember(guardStore(this.options.store as any, health), { rotationGrace: this.#grace, sessions: guardStore(this.options.store!, health) })
               : new SealedRemember(remember)
       this.#epochKeys = epoch
       this.#ready = null

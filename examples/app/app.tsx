@@ -11,10 +11,11 @@ import { readFileSync } from 'node:fs'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
+import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman-login'
 import { csrfToken } from 'doorman-login/csrf'
-import type { CsrfError } from 'doorman-login/errors'
+import { StoreError, type CsrfError } from 'doorman-login/errors'
 import { csrf, doorman } from 'doorman-login/hono'
 import { hashPassword, verifyPassword } from 'doorman-login/password'
 import { sqliteStore } from 'doorman-login/stores/sqlite'
@@ -193,6 +194,9 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   )
 
   app.onError(async (err, c) => {
+    // A store outage: doorman answers 503 and logs the outage once, not once per request. A body
+    // that could not be read (400) is the client's mistake, not an error to log.
+    if (err instanceof StoreError || err instanceof HTTPException) return err.getResponse()
     console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, err)
     const page = { user: null, csrf: '', flashes: [], path: '', origin: new URL(c.req.url).origin }
     return render(

@@ -12,7 +12,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import { createLoginManager } from 'doorman-login'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/fastify'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { FORM_LIMIT, INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // A real app declares `declare module 'doorman-login' { interface Register { user: User } }` once and
 // drops this cast; these examples share one type check with the rest of the repository.
@@ -23,7 +23,8 @@ const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string 
 export async function createApp(env: Record<string, string | undefined> = process.env) {
   const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
-  const app = Fastify()
+  // Forms here are a few hundred bytes: a longer body is a 413 (Fastify's default allows 1 MiB).
+  const app = Fastify({ bodyLimit: FORM_LIMIT })
   // HTML form posts, without @fastify/formbody: one value per field, the first one wins.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     const out: Record<string, string> = Object.create(null)

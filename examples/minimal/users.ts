@@ -177,6 +177,8 @@ export function portFromEnv(env: Record<string, string | undefined> = process.en
 
 /** What the contract asks `POST /login` to flash on bad credentials. */
 export const INVALID_CREDENTIALS = 'Invalid username or password.'
+/** Largest form body the examples read, in bytes: their forms are a few hundred bytes. */
+export const FORM_LIMIT = 64 * 1024
 
 /** Whether the remember checkbox was ticked. */
 export const wantsRemember = (v: unknown) => v === 'on' || v === '1' || v === 'true'

@@ -10,6 +10,7 @@
  * Flashes are written as Flask writes them: a list of `(category, message)` tuples.
  */
 import { SessionTooLargeError } from '../errors.ts'
+import { shedDoormanData } from '../flashes.ts'
 import { MAX_COOKIE_SIZE, SESSION_KEYS as K } from '../defaults.ts'
 import { Session, sanitizeData } from '../session/session.ts'
 import { promised, type CookieWrite, type SessionBackend, type SessionRequestInfo } from '../session/backend.ts'
@@ -49,7 +50,8 @@ export class FlaskSessionBackend implements SessionBackend {
   constructor(
     readonly codec: FlaskSessionCodec,
     readonly config: FlaskSessionConfig,
-    readonly cookieName: string,
+    /** The Set-Cookie header's length without its value (RFC 6265 §6.1 counts it all). */
+    readonly cookieOverhead: number,
     /** Verified cookies to keep; 0 verifies every cookie afresh. */
     cacheSize = 0,
   ) {
@@ -132,20 +134,24 @@ export class FlaskSessionBackend implements SessionBackend {
     if (Array.isArray(flashes)) data[K.flashes] = flashes.map((f) => (Array.isArray(f) && !(f instanceof FlaskTuple) ? FlaskTuple.from(f) : f))
     session.lastSeenAt = info.now
     const value = this.codec.encode(data, info.now)
-    return value instanceof Promise ? value.then((v) => this.#write(session, v)) : this.#write(session, value)
+    return value instanceof Promise ? value.then((v) => this.#write(session, v, info)) : this.#write(session, value, info)
   }
 
-  #write(session: Session, value: string): CookieWrite {
-    const size = this.cookieName.length + 1 + value.length
-    if (size > MAX_COOKIE_SIZE) throw new SessionTooLargeError(size, MAX_COOKIE_SIZE)
+  #write(session: Session, value: string, info: SessionRequestInfo): MaybePromise<CookieWrite> {
+    const size = this.cookieOverhead + value.length
+    if (size > MAX_COOKIE_SIZE) {
+      // What doorman itself wrote (flashes, a kept `next`) goes first, as for sealed cookies.
+      if (shedDoormanData(session)) return this.saveNow(session, info)
+      throw new SessionTooLargeError(size, MAX_COOKIE_SIZE)
+    }
     return session.permanent ? { value, maxAge: this.config.lifetime } : { value }
   }
 }
 
 /** Build the backend, deriving the keys once (a promise on Web Crypto). */
-export function createFlaskSessionBackend(config: FlaskSessionConfig, cookieName: string, cacheSize = 0): MaybePromise<FlaskSessionBackend> {
+export function createFlaskSessionBackend(config: FlaskSessionConfig, cookieOverhead: number, cacheSize = 0): MaybePromise<FlaskSessionBackend> {
   const codec = FlaskSessionCodec.create(config.keys)
   return codec instanceof Promise
-    ? codec.then((c) => new FlaskSessionBackend(c, config, cookieName, cacheSize))
-    : new FlaskSessionBackend(codec, config, cookieName, cacheSize)
+    ? codec.then((c) => new FlaskSessionBackend(c, config, cookieOverhead, cacheSize))
+    : new FlaskSessionBackend(codec, config, cookieOverhead, cacheSize)
 }

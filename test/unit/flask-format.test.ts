@@ -215,7 +215,7 @@ test("Flask-Login's remember cookie with text, Latin-1 and bytes keys", async ()
 test('the verified-cookie cache still checks the age and gives each request its own data', async () => {
   const { createFlaskSessionBackend } = await import('../../src/flask/session-backend.ts')
   const cfg = { keys: ['doorman-flask-vectors-key-0123456789'], lifetime: 100, refreshEachRequest: true, identifier: '0.6' as const }
-  const backend = await createFlaskSessionBackend(cfg, 'session', 10)
+  const backend = await createFlaskSessionBackend(cfg, 100, 10)
   const cookie = byName('tuple').cookie as string
   const a = await backend.load([cookie], { now: 1700000000 })
   ;(a.get('t') as unknown[]).push('mutated')
@@ -230,7 +230,7 @@ test('documented limits: an integral float comes back as an int; prototype keys 
   assert.equal(dumpsTagged(loadsTagged('{"f":1.0,"g":2.5}') as Record<string, unknown>), '{"f":1,"g":2.5}')
   const { createFlaskSessionBackend } = await import('../../src/flask/session-backend.ts')
   const cfg = { keys: ['doorman-flask-vectors-key-0123456789'], lifetime: 100, refreshEachRequest: true, identifier: '0.6' as const }
-  const backend = await createFlaskSessionBackend(cfg, 'session')
+  const backend = await createFlaskSessionBackend(cfg, 100)
   const dk = await deriveKey(cfg.keys[0])
   const cookie = await signTimed(toBase64Url(utf8('{"__proto__":{"polluted":1},"constructor":1,"a":1}')), 1700000000, dk)
   const s = await backend.load([cookie], { now: 1700000000 })

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono'
 import { html } from 'hono/html'
+import { HTTPException } from 'hono/http-exception'
 import type { JSX } from 'hono/jsx/jsx-runtime'
 import { csrfToken } from 'doorman-login/csrf'
 import { PasswordError } from 'doorman-login/errors'
@@ -61,9 +62,13 @@ export function field(form: Record<string, unknown>, name: string): string {
   return typeof v === 'string' ? v : ''
 }
 
-/** The form body of this request (urlencoded or multipart). */
+/** The form body of this request (urlencoded or multipart); a malformed one is a 400, not a 500. */
 export async function formOf(c: Context): Promise<Record<string, unknown>> {
-  return (await c.req.parseBody()) as Record<string, unknown>
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>
+  } catch (e) {
+    throw new HTTPException(400, { message: 'The form could not be read.', cause: e })
+  }
 }
 
 // A few of the most common passwords (ASVS 6.2.4 asks for the top 3000; a real app loads a list).
