@@ -10,7 +10,6 @@ import { ArgumentError } from './errors.ts'
 import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { argumentSeconds, type Duration } from './duration.ts'
 import { serializeCookie, expireCookie } from './cookie.ts'
-import { cachedClientIdentifier } from './protection.ts'
 import { SealedRemember } from './remember.ts'
 import { pendingSelector } from './session/store-backend.ts'
 import { RequestUser, type RememberWrite } from './request-user.ts'
@@ -71,7 +70,7 @@ export class RequestAuth<U extends object = object> extends RequestUser<U> {
     s.set(K.userId, id)
     s.set(K.fresh, fresh)
     if (fresh) s.set(K.freshAt, this.now)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     const epoch = m.options.authEpoch ? await this.epochTag(user) : null
     if (epoch) s.set(K.epoch, epoch)
     const existing = this.rememberValue()
@@ -79,6 +78,8 @@ export class RequestAuth<U extends object = object> extends RequestUser<U> {
     if (options.remember) {
       const issued = await m.remember.issue(id, epoch, duration, this.info())
       this.rememberWrite = { value: issued.value, maxAge: duration }
+      // Flask-Login keeps an explicit duration in the session, for its refresh of the cookie.
+      if (m.flaskSession && options.duration !== undefined) s.set(K.rememberSeconds, duration)
       if (issued.selector) pendingSelector.set(s, issued.selector)
       this.remembered = true
     } else {
@@ -119,7 +120,7 @@ export class RequestAuth<U extends object = object> extends RequestUser<U> {
     const s = await this.session()
     s.set(K.fresh, true)
     s.set(K.freshAt, this.now)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     s.regenerate()
     this.manager.events.emit('loginConfirmed', { user, request: this.eventRequest })
   }

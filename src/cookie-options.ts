@@ -18,6 +18,8 @@ export interface CookieOptions {
   httpOnly?: boolean
   /** SameSite attribute. @default 'Lax' */
   sameSite?: 'Strict' | 'Lax' | 'None'
+  /** CHIPS `Partitioned` attribute (Flask's `SESSION_COOKIE_PARTITIONED`); needs Secure. @default false */
+  partitioned?: boolean
 }
 
 /** Resolved cookie settings. */
@@ -28,10 +30,11 @@ export interface ResolvedCookie {
   secure: boolean | 'auto'
   httpOnly: boolean
   sameSite: 'Strict' | 'Lax' | 'None'
+  partitioned: boolean
 }
 
 /** The keys a cookie's options may have. */
-export const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite']
+export const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite', 'partitioned']
 
 /** Fail on any key of an options object that is not allowed, naming it. */
 export function checkKeys(option: string, value: unknown, allowed: Set<string>): void {
@@ -56,7 +59,9 @@ export function resolveCookie(option: string, o: CookieOptions, defaultName: str
   if (name.startsWith('__Host-') && (domain !== undefined || path !== '/' || secure === false)) {
     throw new ConfigError(`${option}.name`, 'with the __Host- prefix needs Path=/, no Domain and Secure')
   }
-  return { name, domain, path, secure, httpOnly, sameSite }
+  const partitioned = bool(`${option}.partitioned`, o.partitioned, false)
+  if (partitioned && secure === false) throw new ConfigError(`${option}.partitioned`, 'requires Secure (browsers drop it otherwise)')
+  return { name, domain, path, secure, httpOnly, sameSite, partitioned }
 }
 
 /** A non-empty string option, or its default. */

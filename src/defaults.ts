@@ -58,6 +58,7 @@ export const SESSION_KEYS = {
   identifier: '_id',
   epoch: '_epoch',
   remember: '_remember',
+  rememberSeconds: '_remember_seconds',
   next: 'next',
   flashes: '_flashes',
   csrf: '_csrf_token',
@@ -71,5 +72,6 @@ export const AUTH_KEYS: readonly string[] = [
   SESSION_KEYS.identifier,
   SESSION_KEYS.epoch,
   SESSION_KEYS.remember,
+  SESSION_KEYS.rememberSeconds,
   SESSION_KEYS.next,
 ]

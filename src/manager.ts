@@ -12,6 +12,7 @@ import { CookieSessionBackend, type SessionBackend } from './session/backend.ts'
 import { StoreSessionBackend } from './session/store-backend.ts'
 import { FlaskLoginRemember, SealedRemember, type RememberStrategy } from './remember.ts'
 import { StoredRemember } from './remember-tokens.ts'
+import { createFlaskSessionBackend, type FlaskSessionConfig } from './flask/session-backend.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
 import type { CookieAttributes } from './cookie.ts'
@@ -37,6 +38,8 @@ export class LoginManager<U extends object = object> {
   readonly timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
   /** The per-user session cap, or null when unlimited. */
   readonly sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
+  /** Flask's session format settings (`session.format: 'flask'`), or null. */
+  readonly flaskSession: FlaskSessionConfig | null
   #ready: Promise<void> | null
   #grace: number | undefined
   #backend!: SessionBackend
@@ -55,6 +58,7 @@ export class LoginManager<U extends object = object> {
     this.exemptMethods = o.exemptMethods
     this.nextField = o.nextField
     this.sessionCap = o.sessionCap
+    this.flaskSession = o.flaskSession
     this.getId = o.getId
     this.isActive = o.isActive
     this.anonymousUser = o.anonymousUser
@@ -65,13 +69,17 @@ export class LoginManager<U extends object = object> {
 
   #prepare(fmt: RememberOptions['format'], sealCache: number): Promise<void> | null {
     const purposes = ['session', 'remember', 'epoch', 'csrf']
-    const made = purposes.map((p) => Keyring.create(this.secrets, p))
-    const finish = (rings: Keyring[]) => {
+    const made: unknown[] = purposes.map((p) => Keyring.create(this.secrets, p))
+    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, this.sessionCookie.name))
+    const finish = (all: unknown[]) => {
+      const rings = all.slice(0, purposes.length) as Keyring[]
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
-      this.#backend = this.options.store
-        ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
-        : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
+      this.#backend = this.flaskSession
+        ? (all[purposes.length] as SessionBackend)
+        : this.options.store
+          ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
+          : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
       this.#remember =
         fmt === 'flask-login'
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)
@@ -84,7 +92,7 @@ export class LoginManager<U extends object = object> {
       this.#ready = null
     }
     if (made.some((m) => m instanceof Promise)) return Promise.all(made).then(finish)
-    finish(made as Keyring[])
+    finish(made)
     return null
   }
 
@@ -152,7 +160,8 @@ export class LoginManager<U extends object = object> {
       domain: c.domain,
       httpOnly: c.httpOnly,
       sameSite: c.sameSite,
-      secure: c.secure === 'auto' ? secureRequest || c.sameSite === 'None' : c.secure,
+      secure: c.secure === 'auto' ? secureRequest || c.sameSite === 'None' || c.partitioned : c.secure,
+      partitioned: c.partitioned || undefined,
       maxAge,
     }
   }

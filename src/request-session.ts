@@ -7,7 +7,8 @@
 import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
-import { clientIp } from './protection.ts'
+import { cachedClientIdentifier, clientIp } from './protection.ts'
+import { flaskLoginIdentifier } from './flask/session-id.ts'
 import type { Session } from './session/session.ts'
 import { promised } from './session/backend.ts'
 import type { AuthRequest } from './context.ts'
@@ -60,6 +61,23 @@ export class RequestSession<U extends object = object> {
       if (proto) return proto.split(',')[0].trim().toLowerCase() === 'https'
     }
     return this.request.url.startsWith('https:')
+  }
+
+  /**
+   * The session-protection identifier of this client (Flask-Login's `_create_identifier`): SHA-512
+   * of `<ip>|<user agent>`, or, with `session.format: 'flask'`, exactly what the Flask app's
+   * Flask-Login computes (`session.flaskLoginIdentifier`).
+   */
+  clientIdentifier(): string | Promise<string> {
+    const ua = this.request.header('user-agent')
+    const flask = this.manager.flaskSession
+    if (!flask) return cachedClientIdentifier(this.ip, ua)
+    return flaskLoginIdentifier(flask.identifier, {
+      remoteAddress: this.request.remoteAddress,
+      forwardedFor: this.request.header('x-forwarded-for'),
+      userAgent: ua,
+      trustedIp: this.ip,
+    })
   }
 
   /** True once the session has been asked for (read, or being read). */

@@ -5,7 +5,6 @@
  */
 import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies } from './cookie.ts'
-import { cachedClientIdentifier } from './protection.ts'
 import { FlaskLoginRemember } from './remember.ts'
 import { pendingSelector } from './session/store-backend.ts'
 import { RequestSession } from './request-session.ts'
@@ -156,7 +155,7 @@ export class RequestUser<U extends object = object> extends RequestSession<U> {
 
   // Synchronous when the identifier is (node:crypto, or cached): one microtask less per request.
   #protect(s: Session): boolean | Promise<boolean> {
-    const ident = cachedClientIdentifier(this.ip, this.request.header('user-agent'))
+    const ident = this.clientIdentifier()
     return typeof ident === 'string' ? this.#protectWith(s, ident) : ident.then((i) => this.#protectWith(s, i))
   }
 
@@ -221,7 +220,7 @@ export class RequestUser<U extends object = object> extends RequestSession<U> {
     this.dropAuth(s)
     s.set(K.userId, m.getId(user))
     s.set(K.fresh, false)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     if (m.options.authEpoch) s.set(K.epoch, await this.epochTag(user))
     if (claim.selector) pendingSelector.set(s, claim.selector)
     if (claim.rotated) this.rememberWrite = claim.rotated

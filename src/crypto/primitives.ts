@@ -79,7 +79,21 @@ export function hmacSha512Hex(key: Uint8Array, text: string): MaybePromise<strin
     .then((d) => toHex(new Uint8Array(d)))
 }
 
-function toHex(bytes: Uint8Array): string {
+/**
+ * HMAC of raw bytes with raw key bytes, as bytes: SHA-1 for itsdangerous' signatures (Flask's
+ * session cookie; HMAC-SHA1 is not weakened by SHA-1's collisions), SHA-512 elsewhere.
+ */
+export function hmacBytes(hash: 'sha1' | 'sha512', key: Uint8Array, data: Uint8Array): MaybePromise<Uint8Array> {
+  if (nodeCrypto) return new Uint8Array(nodeCrypto.createHmac(hash, key).update(data).digest())
+  const name = hash === 'sha1' ? 'SHA-1' : 'SHA-512'
+  return subtle!
+    .importKey('raw', bs(key), { name: 'HMAC', hash: name }, false, ['sign'])
+    .then((k) => subtle!.sign('HMAC', k, bs(data)))
+    .then((d) => new Uint8Array(d))
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
   let out = ''
   for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, '0')
   return out
