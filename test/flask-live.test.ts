@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { verifyPassword, needsRehash } from '../src/password/index.ts'
+import { hashPassword, needsRehash, verifyPassword } from '../src/password/index.ts'
 import type { TestAppOptions } from './apps/common.ts'
 import { FRAMEWORKS, testTarget, type Framework } from './helpers/adapters.ts'
 import { Client } from './helpers/client.ts'
@@ -142,6 +142,38 @@ describe('doorman and a live Flask app share logged-in users', { skip }, () => {
         } finally {
           db.close()
         }
+      })
+
+      it('an Argon2id hash written by doorman cannot be read by Werkzeug 2.2: Flask fails the login', async () => {
+        const db = new Database(flask.basic!.db)
+        const select = db.prepare<[], { password_hash: string }>("SELECT password_hash FROM users WHERE username = 'carol'")
+        const update = db.prepare<[string]>("UPDATE users SET password_hash = ? WHERE username = 'carol'")
+        const original = select.get()!.password_hash
+        try {
+          update.run(await hashPassword('carol-password'))
+          await browse(fw, 'basic', sharing('basic'), async (c) => {
+            // Werkzeug's check_password_hash raises on the `$argon2id$` method: an error page, not a login.
+            assert.equal((await c.post('/py/login', { username: 'carol', password: 'carol-password' })).status, 500)
+            assert.equal(await text(c, '/py/'), '200 anonymous')
+          })
+        } finally {
+          update.run(original)
+          db.close()
+        }
+      })
+
+      it('logout is not final against a copy of the cookie: Flask sessions live in the cookie alone', async () => {
+        await browse(fw, 'basic', sharing('basic'), async (c) => {
+          await login(c, '/py/login-as', '1')
+          const copy = c.clone()
+          await c.request('/logout', { method: 'POST' })
+          assert.equal(await text(c, '/py/'), '200 anonymous')
+          // The copy taken before logout still carries a valid signature on both sides, until it
+          // is older than PERMANENT_SESSION_LIFETIME: the reason the guide moves users to sealed
+          // sessions (with a store, revocable) once Flask is gone.
+          assert.equal(await text(copy, '/'), '200 user:1')
+          assert.equal(await text(copy, '/py/'), '200 user:1')
+        })
       })
 
       for (const [first, second] of [['/py', ''], ['', '/py']] as const) {
