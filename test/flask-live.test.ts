@@ -276,6 +276,20 @@ describe('doorman and a live Flask app share logged-in users', { skip }, () => {
             assert.equal(await text(c, `${second}/`), '200 user:1', 'the original client is untouched')
           })
         })
+
+        it(`session protection, strong: a permanent session (login on ${from}) is only marked stale, on both sides`, async () => {
+          await browse(fw, 'strong', sharing('strong'), async (c) => {
+            await login(c, `${first}/login-as`, '1', { permanent: '1' })
+            const entry = c.cookieEntry('session')
+            assert.ok(entry?.expires ?? entry?.maxAge, 'a permanent cookie outlives the browser')
+            const moved = c.clone({ headers: { 'user-agent': OTHER_UA } })
+            const onFirst = moved.clone()
+            const s = await state(moved, `${second}/state`)
+            assert.deepEqual([s.user, s.fresh], ['1', false])
+            const f = await state(onFirst, `${first}/state`)
+            assert.deepEqual([f.user, f.fresh], ['1', false])
+          })
+        })
       }
 
       it("a session holding tuples, bytes, datetimes, UUIDs and Markup survives doorman's writes", async () => {
