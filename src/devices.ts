@@ -199,8 +199,11 @@ export async function revokeUserSessions(m: LoginManager<any>, userId: string): 
 export async function enforceSessionCap(auth: RequestAuth<any>, uid: string): Promise<boolean> {
   const m = auth.manager
   const cap = m.sessionCap
+  if (!cap) return true
+  // On Web Crypto the backend exists once the keys are imported: a login may be the first call.
+  await m.ready()
   const store = m.backend.store
-  if (!cap || !store) return true
+  if (!store) return true
   const replaced = currentId(await auth.session())
   const live = (await store.listUserSessions(uid)).filter((x) => x.id !== replaced)
   const excess = live.length - cap.max + 1
