@@ -3,9 +3,9 @@
 //
 // The `python3` first on PATH is often a virtualenv or pyenv Python without Flask,
 // while the distribution's (`/usr/bin/python3`, with `apt-get install
-// python3-flask python3-flask-login`) has it. So: FLASK_PYTHON when set, then
-// /usr/bin/python3, then python3 and python on PATH; the first that can
-// `import flask, flask_login` wins.
+// python3-flask python3-flask-login`) has it. So: /usr/bin/python3, then python3
+// and python on PATH; the first that can `import flask, flask_login` wins.
+// FLASK_PYTHON, when set, is the only one tried.
 
 import { execFileSync } from 'node:child_process';
 
@@ -25,7 +25,8 @@ let cached;
  */
 export function findFlaskPython() {
   if (cached !== undefined) return cached;
-  const candidates = [process.env.FLASK_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter(Boolean);
+  const chosen = process.env.FLASK_PYTHON?.trim();
+  const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3', 'python'];
   cached = null;
   for (const python of candidates) {
     try {
@@ -41,5 +42,5 @@ export function findFlaskPython() {
 
 /** The one-line reason to give when {@link findFlaskPython} found nothing. */
 export const NO_FLASK =
-  'Flask is not available: no Python among FLASK_PYTHON, /usr/bin/python3, python3 can import flask and flask_login ' +
+  'Flask is not available: no Python (FLASK_PYTHON, else /usr/bin/python3, python3) can import flask and flask_login ' +
   '(apt-get install python3-flask python3-flask-login, or set FLASK_PYTHON)';

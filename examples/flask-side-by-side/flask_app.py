@@ -20,6 +20,8 @@ Run alone: FLASK_SECRET_KEY=... USERS_DB=users.sqlite python3 flask_app.py
 
 import os
 import sqlite3
+import sys
+import threading
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, get_flashed_messages, jsonify, redirect, render_template_string, request
@@ -191,7 +193,15 @@ def whoami():
     return jsonify(user=current_user.username, id=current_user.id, fresh=login_fresh(), served_by="flask")
 
 
+def exit_with_parent():
+    # start.ts holds our stdin open: when it ends, however it ends, we read EOF and stop too.
+    sys.stdin.read()
+    os._exit(0)
+
+
 def main():
+    if os.environ.get("EXIT_WITH_PARENT") == "1":
+        threading.Thread(target=exit_with_parent, daemon=True).start()
     create_and_seed()
     from werkzeug.serving import make_server
 

@@ -38,9 +38,10 @@ function keyFrom(value: string | undefined, file: string): { key: string; genera
 /** Start Flask on a free loopback port; resolves once it listens. */
 async function startFlask(python: string, env: Record<string, string>, quiet: boolean): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(python, [FLASK_APP], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', HOST: '127.0.0.1', PORT: '0', EXIT_WITH_PARENT: '1', ...env },
     // Werkzeug's request log goes to stderr: shown when running the example, not in tests.
-    stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'],
+    // stdin stays open as a lifeline: Python exits when it closes (this process ended, even by SIGKILL).
+    stdio: ['pipe', 'pipe', quiet ? 'pipe' : 'inherit'],
   })
   let errors = ''
   child.stderr?.on('data', (d: Buffer) => void (errors = (errors + d.toString()).slice(-2000)))

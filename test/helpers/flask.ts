@@ -104,7 +104,9 @@ export async function startFlask(options: FlaskOptions): Promise<FlaskApp> {
     ...(options.lifetime === undefined ? {} : { FLASK_TEST_LIFETIME: String(options.lifetime) }),
     ...(typeof key === 'string' ? { FLASK_TEST_SECRET_KEY: key } : { FLASK_TEST_SECRET_KEY_HEX: Buffer.from(key).toString('hex') }),
   }
-  const child = spawn(py.python, [APP], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // stdin stays open as a lifeline: the app exits when it closes, so even a test process killed
+  // by a signal leaves no Python behind.
+  const child = spawn(py.python, [APP], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   const masked = typeof key === 'string' ? key : Buffer.from(key).toString('hex')
   let stderr = ''
