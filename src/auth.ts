@@ -225,7 +225,9 @@ export class RequestAuth<U extends object = object> extends RequestUser<U> {
     // Stored tokens end at their server-side expiry; re-sending an old value could also overwrite
     // the cookie a parallel request just rotated.
     if (m.remember.revocable) return null
-    const duration = m.rememberCookie.duration
+    // Flask-Login refreshes with the login's own duration when the session keeps one.
+    const kept = m.flaskSession ? (await this.session()).get(K.rememberSeconds) : undefined
+    const duration = typeof kept === 'number' && kept > 0 ? Math.round(kept) : m.rememberCookie.duration
     if (m.remember instanceof SealedRemember) {
       const claim = await m.remember.verify(value, this.info())
       if (!claim) return null

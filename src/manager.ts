@@ -70,7 +70,7 @@ export class LoginManager<U extends object = object> {
   #prepare(fmt: RememberOptions['format'], sealCache: number): Promise<void> | null {
     const purposes = ['session', 'remember', 'epoch', 'csrf']
     const made: unknown[] = purposes.map((p) => Keyring.create(this.secrets, p))
-    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, this.sessionCookie.name))
+    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, this.sessionCookie.name, sealCache))
     const finish = (all: unknown[]) => {
       const rings = all.slice(0, purposes.length) as Keyring[]
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))

@@ -13,7 +13,7 @@
  * the same JSON as Flask's but its deflate bytes may differ from CPython's zlib build.
  */
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/encoding.ts'
-import { hmacBytes, timingSafeEqual, type MaybePromise } from '../crypto/primitives.ts'
+import { hmacBytes, timingSafeEqual, type HmacKey, type MaybePromise } from '../crypto/primitives.ts'
 
 /** A Flask secret key: text (UTF-8 for itsdangerous) or bytes. */
 export type FlaskSecretKey = string | Uint8Array
@@ -51,7 +51,7 @@ function bytesToInt(b: Uint8Array): number | null {
 }
 
 /** `TimestampSigner.sign` at `timestamp` (seconds): `value.timestamp.signature`. */
-export function signTimed(value: string, timestamp: number, derivedKey: Uint8Array): MaybePromise<string> {
+export function signTimed(value: string, timestamp: number, derivedKey: Uint8Array | HmacKey): MaybePromise<string> {
   const signed = `${value}.${toBase64Url(intToBytes(timestamp))}`
   const sig = hmacBytes('sha1', derivedKey, utf8(signed))
   return sig instanceof Promise ? sig.then((s) => `${signed}.${toBase64Url(s)}`) : `${signed}.${toBase64Url(sig)}`
@@ -68,7 +68,7 @@ export interface Unsigned {
  * `TimestampSigner.unsign`: null unless the signature verifies under one of `derivedKeys` and the
  * timestamp is well formed. Age is checked by the caller (Flask's `max_age`).
  */
-export function unsignTimed(signed: string, derivedKeys: readonly Uint8Array[]): MaybePromise<Unsigned | null> {
+export function unsignTimed(signed: string, derivedKeys: readonly (Uint8Array | HmacKey)[]): MaybePromise<Unsigned | null> {
   const dot = signed.lastIndexOf('.')
   if (dot <= 0) return null
   const value = signed.slice(0, dot)

@@ -17,7 +17,7 @@ export const MIN_FLASK_KEY_BYTES = 16
 /** The `session` options only the Flask format reads. */
 export const FLASK_SESSION_KEYS = ['format', 'flaskSecretKey', 'permanentSessionLifetime', 'refreshEachRequest', 'flaskLoginIdentifier']
 // doorman's own expiry model has no meaning in Flask's cookie; saying so beats ignoring them.
-const SEALED_ONLY = ['idleTimeout', 'absoluteTimeout', 'touchInterval', 'sealCache']
+const SEALED_ONLY = ['idleTimeout', 'absoluteTimeout', 'touchInterval']
 // Placeholders from tutorials and docs: refusing them costs nothing and saves a real incident.
 const WELL_KNOWN = new Set(['super secret key', 'dev', 'secret', 'changeme', 'change-me', 'your-secret-key', 'secret-key'])
 

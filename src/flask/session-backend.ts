@@ -14,7 +14,8 @@ import { MAX_COOKIE_SIZE, SESSION_KEYS as K } from '../defaults.ts'
 import { Session, sanitizeData } from '../session/session.ts'
 import { promised, type CookieWrite, type SessionBackend, type SessionRequestInfo } from '../session/backend.ts'
 import type { MaybePromise } from '../crypto/primitives.ts'
-import { FlaskSessionCodec, type DecodedFlaskSession } from './session-format.ts'
+import { FlaskSessionCodec, parseVerified, type DecodedFlaskSession, type VerifiedFlaskCookie } from './session-format.ts'
+import { SealCache } from '../session/seal-cache.ts'
 import { FlaskTuple } from './types.ts'
 import type { FlaskLoginIdentifier } from './session-id.ts'
 import type { FlaskSecretKey } from './itsdangerous.ts'
@@ -32,18 +33,39 @@ export interface FlaskSessionConfig {
 }
 
 const PERMANENT = '_permanent'
+// Larger sessions (Flask may compress 64 KiB into a cookie) are verified afresh, to bound memory.
+const CACHED_JSON_LENGTH = 8192
 
 /** The session backend for `session.format: 'flask'`. */
 export class FlaskSessionBackend implements SessionBackend {
   readonly store = null
   // session.permanent as read, to tell a change of the field from a change of `_permanent` in the data.
   readonly #readPermanent = new WeakMap<Session, boolean>()
+  // Verified cookies (signature checked, payload inflated), as session.sealCache does for seals:
+  // a browser repeats its cookie until the session changes. The age and the JSON are checked
+  // afresh on every request, so a hit answers what verifying again would.
+  readonly #cache: SealCache | null
 
   constructor(
     readonly codec: FlaskSessionCodec,
     readonly config: FlaskSessionConfig,
     readonly cookieName: string,
-  ) {}
+    /** Verified cookies to keep; 0 verifies every cookie afresh. */
+    cacheSize = 0,
+  ) {
+    this.#cache = cacheSize > 0 ? new SealCache(cacheSize) : null
+  }
+
+  #verify(value: string): MaybePromise<VerifiedFlaskCookie | null> {
+    const hit = this.#cache?.get(value)
+    if (hit) return { json: hit.text, stale: hit.stale, timestamp: hit.parsed as number }
+    const v = this.codec.verify(value)
+    const keep = (x: VerifiedFlaskCookie | null) => {
+      if (x && this.#cache && x.json.length <= CACHED_JSON_LENGTH) this.#cache.set(value, { text: x.json, stale: x.stale, parsed: x.timestamp })
+      return x
+    }
+    return v instanceof Promise ? v.then(keep) : keep(v)
+  }
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
     return promised(() => this.loadNow(values, info))
@@ -51,8 +73,14 @@ export class FlaskSessionBackend implements SessionBackend {
 
   loadNow(values: readonly string[], info: SessionRequestInfo, from = 0): Session | Promise<Session> {
     for (let i = from; i < values.length; i++) {
-      const d = this.codec.decode(values[i], info.now, this.config.lifetime)
-      if (d instanceof Promise) return d.then((x) => (x ? this.#session(x) : this.loadNow(values, info, i + 1)))
+      const v = this.#verify(values[i])
+      if (v instanceof Promise) {
+        return v.then((x) => {
+          const d = parseVerified(x, info.now, this.config.lifetime)
+          return d ? this.#session(d) : this.loadNow(values, info, i + 1)
+        })
+      }
+      const d = parseVerified(v, info.now, this.config.lifetime)
       if (d) return this.#session(d)
     }
     return new Session({ createdAt: info.now, lastSeenAt: info.now })
@@ -115,9 +143,9 @@ export class FlaskSessionBackend implements SessionBackend {
 }
 
 /** Build the backend, deriving the keys once (a promise on Web Crypto). */
-export function createFlaskSessionBackend(config: FlaskSessionConfig, cookieName: string): MaybePromise<FlaskSessionBackend> {
+export function createFlaskSessionBackend(config: FlaskSessionConfig, cookieName: string, cacheSize = 0): MaybePromise<FlaskSessionBackend> {
   const codec = FlaskSessionCodec.create(config.keys)
   return codec instanceof Promise
-    ? codec.then((c) => new FlaskSessionBackend(c, config, cookieName))
-    : new FlaskSessionBackend(codec, config, cookieName)
+    ? codec.then((c) => new FlaskSessionBackend(c, config, cookieName, cacheSize))
+    : new FlaskSessionBackend(codec, config, cookieName, cacheSize)
 }

@@ -9,7 +9,7 @@
  * root that is not a dict) reads as null: no session, never an exception.
  */
 import { fromUtf8 } from '../crypto/encoding.ts'
-import type { MaybePromise } from '../crypto/primitives.ts'
+import { prepareHmacKey, type HmacKey, type MaybePromise } from '../crypto/primitives.ts'
 import { MAX_COOKIE_SIZE } from '../defaults.ts'
 import { deriveKey, dumpPayload, loadPayload, signTimed, unsignTimed, type FlaskSecretKey, type Unsigned } from './itsdangerous.ts'
 import { dumpsTagged, loadsTagged } from './tagged-json.ts'
@@ -32,7 +32,10 @@ export interface DecodedFlaskSession {
  * fallbacks (Flask 3.1's `SECRET_KEY_FALLBACKS`). Keys are derived once, here.
  */
 export class FlaskSessionCodec {
-  private constructor(readonly derivedKeys: readonly Uint8Array[]) {}
+  readonly #keys: readonly HmacKey[]
+  private constructor(derivedKeys: readonly Uint8Array[]) {
+    this.#keys = derivedKeys.map((k) => prepareHmacKey('sha1', k))
+  }
 
   /** Derive the keys: synchronous on node:crypto, a promise on Web Crypto. */
   static create(keys: readonly FlaskSecretKey[]): MaybePromise<FlaskSessionCodec> {
@@ -44,41 +47,61 @@ export class FlaskSessionCodec {
 
   /** Read a cookie value; null for anything Flask would not open as this session. */
   decode(value: string, now: number, maxAge: number): MaybePromise<DecodedFlaskSession | null> {
-    // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth a hash.
-    if (typeof value !== 'string' || value.length > MAX_COOKIE_SIZE) return null
-    const u = unsignTimed(value, this.derivedKeys)
-    return u instanceof Promise ? u.then((x) => this.#payload(x, now, maxAge)) : this.#payload(u, now, maxAge)
+    const v = this.verify(value)
+    return v instanceof Promise ? v.then((x) => parseVerified(x, now, maxAge)) : parseVerified(v, now, maxAge)
   }
 
-  #payload(u: Unsigned | null, now: number, maxAge: number): MaybePromise<DecodedFlaskSession | null> {
-    if (!u) return null
-    // itsdangerous: `age > max_age` or `age < 0` is SignatureExpired, which open_session treats as no session.
-    const age = now - u.timestamp
-    if (age > maxAge || age < 0) return null
-    const bytes = loadPayload(u.payload)
-    return bytes instanceof Promise ? bytes.then((b) => parse(b, u)) : parse(bytes, u)
+  /**
+   * The signed, cacheable half of {@link decode}: signature, timestamp, payload inflated to JSON
+   * text. What it answers for a value never changes, so it may be remembered; the age and the
+   * JSON are checked on every use by {@link parseVerified}.
+   */
+  verify(value: string): MaybePromise<VerifiedFlaskCookie | null> {
+    // A browser never sends a cookie over 4096 bytes; anything bigger is forged and not worth a hash.
+    if (typeof value !== 'string' || value.length > MAX_COOKIE_SIZE) return null
+    const u = unsignTimed(value, this.#keys)
+    if (u === null) return null
+    return u instanceof Promise ? u.then((x) => x && payloadOf(x)) : payloadOf(u)
   }
 
   /** Write `data` signed at `timestamp` (seconds) under the current key. */
   encode(data: Record<string, unknown>, timestamp: number): MaybePromise<string> {
     const payload = dumpPayload(dumpsTagged(data))
-    return payload instanceof Promise ? payload.then((p) => signTimed(p, timestamp, this.derivedKeys[0])) : signTimed(payload, timestamp, this.derivedKeys[0])
+    return payload instanceof Promise ? payload.then((p) => signTimed(p, timestamp, this.#keys[0])) : signTimed(payload, timestamp, this.#keys[0])
   }
 }
 
-function parse(bytes: Uint8Array | null, u: Unsigned): DecodedFlaskSession | null {
-  if (!bytes) return null
-  const text = fromUtf8(bytes)
-  if (text === null) return null
+/** A cookie whose signature verified: its JSON text, signing time and key (see {@link FlaskSessionCodec.verify}). */
+export interface VerifiedFlaskCookie {
+  json: string
+  timestamp: number
+  stale: boolean
+}
+
+function payloadOf(u: Unsigned): MaybePromise<VerifiedFlaskCookie | null> {
+  const bytes = loadPayload(u.payload)
+  const finish = (b: Uint8Array | null) => {
+    const json = b && fromUtf8(b)
+    return json == null ? null : { json, timestamp: u.timestamp, stale: u.keyIndex > 0 }
+  }
+  return bytes instanceof Promise ? bytes.then(finish) : finish(bytes)
+}
+
+/** The age check and JSON of a verified cookie: a fresh session dict each call, or null. */
+export function parseVerified(v: VerifiedFlaskCookie | null, now: number, maxAge: number): DecodedFlaskSession | null {
+  if (!v) return null
+  // itsdangerous: `age > max_age` or `age < 0` is SignatureExpired, which open_session treats as no session.
+  const age = now - v.timestamp
+  if (age > maxAge || age < 0) return null
   let data: unknown
   try {
-    data = loadsTagged(text)
+    data = loadsTagged(v.json)
   } catch {
     return null
   }
   // `SecureCookieSession(data)` needs a dict; Flask itself never signs anything else here.
   if (!data || typeof data !== 'object' || Array.isArray(data) || Object.getPrototypeOf(data) !== Object.prototype) return null
-  return { data: data as Record<string, unknown>, timestamp: u.timestamp, stale: u.keyIndex > 0 }
+  return { data: data as Record<string, unknown>, timestamp: v.timestamp, stale: v.stale }
 }
 
 /** Options of {@link decodeFlaskSession} and {@link encodeFlaskSession}. */

@@ -11,6 +11,7 @@ import { FlaskLoginRemember } from '../../src/remember.ts'
 import { body, closeBrowser, eachAdapter, loginAs, state, withApp } from '../helpers/scenario.ts'
 
 const KEY = 'flask-shared-secret-key-0123456789abcdef'
+const OLD = 'flask-previous-secret-key-9876543210zyx'
 const FLASK = { session: { format: 'flask' as const, flaskSecretKey: KEY }, remember: { format: 'flask-login' as const, flaskSecretKey: KEY } }
 // X-Forwarded-For makes Flask-Login 0.6's address the same on every adapter (it always reads the header).
 const HEADERS = { 'x-forwarded-for': '203.0.113.9', 'user-agent': 'doorman-test/1.0' }
@@ -105,5 +106,36 @@ eachAdapter('Flask session format', (fw) => {
         c.setCookie('session', bad)
         assert.equal(await body(await c.get('/')), 'anonymous')
       }
+    }, { headers: HEADERS }))
+
+  test('an emptied session deletes the cookie; a fallback-key cookie is re-signed under the current key', () =>
+    withApp(fw, { ...FLASK, session: { ...FLASK.session, flaskSecretKey: [KEY, OLD] } }, async (_t, c) => {
+      c.setCookie('session', await encodeFlaskSession({ _user_id: '1', _fresh: true, _id: ID }, { secretKey: OLD }))
+      assert.equal(await body(await c.get('/')), 'user:1')
+      assert.ok(await decodeFlaskSession(c.cookie('session')!, { secretKey: KEY }), 're-signed with the current key')
+      c.setCookie('session', await flaskCookie({ theme: 'dark' }))
+      await c.get('/flashes')
+      assert.ok(c.lastSetCookie.length === 0, 'reading nothing changes nothing')
+      c.setCookie('session', await flaskCookie({ _flashes: [FlaskTuple.of('message', 'x')] }))
+      await c.get('/flashes')
+      assert.match(c.lastSetCookie.join('\n'), /^session=;.*Max-Age=0/m)
+    }, { headers: HEADERS }))
+
+  test('login with a remember duration keeps _remember_seconds, as Flask-Login does; logout drops it', () =>
+    withApp(fw, FLASK, async (_t, c) => {
+      await loginAs(c, '1', { remember: '1', duration: '3600' })
+      assert.equal((await read(c.cookie('session')))!._remember_seconds, 3600)
+      await c.request('/logout', { method: 'POST' })
+      assert.equal((await read(c.cookie('session')))?._remember_seconds, undefined)
+    }, { headers: HEADERS }))
+
+  test('REMEMBER_COOKIE_REFRESH_EACH_REQUEST re-sends the cookie for the duration kept in _remember_seconds', () =>
+    withApp(fw, { ...FLASK, remember: { ...FLASK.remember, refreshEachRequest: true } }, async (_t, c) => {
+      await loginAs(c, '1', { remember: '1', duration: '7200' })
+      await c.get('/')
+      assert.equal(c.cookieEntry('remember_token')!.maxAge, 7200)
+      c.setCookie('session', await flaskCookie({ _user_id: '1', _fresh: true, _id: ID, _remember_seconds: 1800.0 }))
+      await c.get('/')
+      assert.equal(c.cookieEntry('remember_token')!.maxAge, 1800)
     }, { headers: HEADERS }))
 })

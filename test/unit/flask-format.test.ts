@@ -211,3 +211,29 @@ test("Flask-Login 0.6's _id (bytes reprs, X-Forwarded-For) and main's, from real
 test("Flask-Login's remember cookie with text, Latin-1 and bytes keys", async () => {
   for (const v of V.remember) assert.equal(await new FlaskLoginRemember(key(v.key)).encode(v.userId), v.cookie, `${JSON.stringify(v.key)} ${v.userId}`)
 })
+
+test('the verified-cookie cache still checks the age and gives each request its own data', async () => {
+  const { createFlaskSessionBackend } = await import('../../src/flask/session-backend.ts')
+  const cfg = { keys: ['doorman-flask-vectors-key-0123456789'], lifetime: 100, refreshEachRequest: true, identifier: '0.6' as const }
+  const backend = await createFlaskSessionBackend(cfg, 'session', 10)
+  const cookie = byName('tuple').cookie as string
+  const a = await backend.load([cookie], { now: 1700000000 })
+  ;(a.get('t') as unknown[]).push('mutated')
+  const b = await backend.load([cookie], { now: 1700000050 })
+  assert.equal(b.isNew, false)
+  assert.deepEqual([...(b.get('t') as unknown[])], [1, 'two', 3.5])
+  assert.equal((await backend.load([cookie], { now: 1700000101 })).isNew, true, 'expired although cached')
+  assert.equal((await backend.load([cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A')], { now: 1700000000 })).isNew, true)
+})
+
+test('documented limits: an integral float comes back as an int; prototype keys never reach a prototype', async () => {
+  assert.equal(dumpsTagged(loadsTagged('{"f":1.0,"g":2.5}') as Record<string, unknown>), '{"f":1,"g":2.5}')
+  const { createFlaskSessionBackend } = await import('../../src/flask/session-backend.ts')
+  const cfg = { keys: ['doorman-flask-vectors-key-0123456789'], lifetime: 100, refreshEachRequest: true, identifier: '0.6' as const }
+  const backend = await createFlaskSessionBackend(cfg, 'session')
+  const dk = await deriveKey(cfg.keys[0])
+  const cookie = await signTimed(toBase64Url(utf8('{"__proto__":{"polluted":1},"constructor":1,"a":1}')), 1700000000, dk)
+  const s = await backend.load([cookie], { now: 1700000000 })
+  assert.deepEqual(s.keys(), ['a'])
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})

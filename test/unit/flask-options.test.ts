@@ -44,7 +44,7 @@ test('Flask format options: checked, defaulted to Flask’s, refused with the se
   rejects(flask({ flaskLoginIdentifier: '0.7' }), 'session.flaskLoginIdentifier')
   rejects(flask({ permanentSessionLifetime: 'forever' }), 'session.permanentSessionLifetime')
   rejects(flask({ refreshEachRequest: 'yes' }), 'session.refreshEachRequest')
-  for (const k of ['idleTimeout', 'absoluteTimeout', 'touchInterval', 'sealCache']) rejects(flask({ [k]: 60 }), `session.${k}`, /permanentSessionLifetime/)
+  for (const k of ['idleTimeout', 'absoluteTimeout', 'touchInterval']) rejects(flask({ [k]: 60 }), `session.${k}`, /permanentSessionLifetime/)
   rejects({ ...base, session: { flaskSecretKey: KEY } }, 'session.flaskSecretKey', /only applies/)
   rejects({ ...base, session: { permanentSessionLifetime: 60 } }, 'session.permanentSessionLifetime', /only applies/)
   rejects(flask({}, { store: memoryStore() }), 'store')
