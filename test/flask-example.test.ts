@@ -64,12 +64,21 @@ describe('examples/flask-side-by-side', { skip: flaskSkip() }, () => {
     assert.match(page, /Served by <b>doorman<\/b>\. Signed in as: alice\./)
     assert.match(page, /Welcome back, alice \(signed in by Flask\)\./, "Flask's flash, shown by doorman")
     assert.equal(await who(c, '/account'), '200 alice')
-    assert.deepEqual(await c.json('/api/me'), { id: '1', username: 'alice', fresh: true, servedBy: 'doorman' })
+    assert.deepEqual(await c.json('/api/me'), { id: '1', username: 'alice', fresh: true, theme: null, servedBy: 'doorman' })
+    // App data crosses too: Flask stores a theme (and a datetime) that doorman reads.
+    await c.post('/flask/theme', { theme: 'dark' })
+    assert.equal((await c.json('/api/me')).theme, 'dark')
     // A browser restart: the remember cookie brings alice back, on either side, not fresh.
     closeBrowser(c)
-    assert.deepEqual(await c.json('/api/me'), { id: '1', username: 'alice', fresh: false, servedBy: 'doorman' })
+    assert.deepEqual(await c.json('/api/me'), { id: '1', username: 'alice', fresh: false, theme: null, servedBy: 'doorman' })
     assert.equal((await c.get('/settings')).headers.get('location'), '/login?next=%2Fsettings')
-    assert.deepEqual(await c.json('/flask/whoami'), { user: 'alice', id: '1', fresh: false, served_by: 'flask' })
+    assert.deepEqual(await c.json('/flask/whoami'), { user: 'alice', id: '1', fresh: false, theme: null, theme_set_at: null, served_by: 'flask' })
+    await c.post('/flask/theme', { theme: 'dark' })
+    // doorman rewrites the session (a flash); Flask still finds its datetime.
+    await c.get('/settings')
+    const flaskSide = await c.json('/flask/whoami')
+    assert.equal(flaskSide.theme, 'dark')
+    assert.match(flaskSide.theme_set_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/)
     // Signing out on doorman signs out of Flask.
     assert.equal((await c.post('/signout')).status, 303)
     assert.equal(c.cookie('remember_token'), undefined)
@@ -83,7 +92,7 @@ describe('examples/flask-side-by-side', { skip: flaskSkip() }, () => {
     assert.equal((await c.post('/signin', { username: 'bob', password: 'builder' })).status, 403, 'bob is inactive')
     assert.equal((await c.post('/signin', { username: 'alice', password: 'wonderland' })).status, 303)
     assert.equal(await who(c, '/account'), '200 alice')
-    assert.deepEqual(await c.json('/flask/whoami'), { user: 'alice', id: '1', fresh: true, served_by: 'flask' })
+    assert.deepEqual(await c.json('/flask/whoami'), { user: 'alice', id: '1', fresh: true, theme: null, theme_set_at: null, served_by: 'flask' })
     // Flask's login form still works: the hash was not upgraded to one Werkzeug cannot read.
     const other = browser(running!)
     assert.equal((await other.post('/login', { username: 'alice', password: 'wonderland' })).status, 303)
@@ -96,6 +105,7 @@ describe('examples/flask-side-by-side', { skip: flaskSkip() }, () => {
     let plain = browser(running!)
     await plain.post('/login', { username: 'alice', password: 'wonderland' })
     await plain.get('/account') // consume the welcome flash
+    await plain.post('/flask/theme', { theme: 'dark' })
     await running!.close()
     running = undefined
 
@@ -116,17 +126,17 @@ describe('examples/flask-side-by-side', { skip: flaskSkip() }, () => {
     assert.equal(plain.cookie('session'), undefined, "Flask's cookie is expired")
     assert.ok(plain.cookie('doorman_session'), 'a sealed doorman session instead')
     assert.doesNotMatch(plain.cookie('doorman_session')!, /^\.?eyJ|^\.eJ/, 'not a readable Flask cookie')
-    assert.deepEqual(await plain.json('/api/me'), { id: '1', username: 'alice', fresh: true, servedBy: 'doorman' })
+    assert.deepEqual(await plain.json('/api/me'), { id: '1', username: 'alice', fresh: true, theme: 'dark', servedBy: 'doorman' }, 'the theme came along')
     assert.deepEqual(plain.lastSetCookie, [], 'the next request needs no more conversion')
 
     // The remembered browser, after a restart: its Flask remember cookie becomes doorman's own.
     closeBrowser(remembered)
     assert.ok(remembered.cookie('remember_token'))
-    assert.deepEqual(await remembered.json('/api/me'), { id: '1', username: 'alice', fresh: false, servedBy: 'doorman' })
+    assert.deepEqual(await remembered.json('/api/me'), { id: '1', username: 'alice', fresh: false, theme: null, servedBy: 'doorman' })
     assert.equal(remembered.cookie('remember_token'), undefined)
     assert.ok(remembered.cookie('doorman_remember'), "doorman's own remember cookie")
     closeBrowser(remembered)
-    assert.deepEqual(await remembered.json('/api/me'), { id: '1', username: 'alice', fresh: false, servedBy: 'doorman' })
+    assert.deepEqual(await remembered.json('/api/me'), { id: '1', username: 'alice', fresh: false, theme: null, servedBy: 'doorman' })
 
     // A Flask cookie that Flask itself would refuse is refused here too.
     const forged = browser(running)

@@ -11,8 +11,8 @@
  *    would have refused is refused here too;
  * 2. when it finds a user and the sealed session has none, that user is logged in on the sealed
  *    session, as fresh as the Flask session was, and remembered (a new doorman remember token)
- *    when a valid Flask remember cookie came along; the app's own session keys, the flashes and
- *    `session.permanent` are carried over;
+ *    when a valid Flask remember cookie came along; the flashes, `session.permanent` and the
+ *    app's own session keys whose values JSON can hold are carried over;
  * 3. the Flask cookies are expired in the same response.
  *
  * After `until` the Flask cookies are only expired: a user who has not come back in that time
@@ -44,6 +44,20 @@ interface Legacy<U> {
 // Flask-Login's bookkeeping keys: never copied into the sealed session (doorman writes its own).
 const FLASK_LOGIN_KEYS = new Set(['_user_id', '_fresh', '_id', '_remember', '_remember_seconds', '_flashes', '_permanent', '_fresh_at', '_epoch', 'csrf_token', '_csrf_token'])
 
+/**
+ * Whether a value means the same once stored as JSON in the sealed session. Python-only values
+ * (bytes, Markup, UUID, datetime, ints past 2^53) are not carried over rather than turned into
+ * something else; a tuple becomes an array.
+ */
+function plainJson(v: unknown, depth = 0): boolean {
+  if (depth > 32) return false
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true
+  if (typeof v === 'number') return Number.isFinite(v)
+  if (Array.isArray(v)) return v.every((x) => plainJson(x, depth + 1))
+  if (typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return false
+  return Object.values(v as object).every((x) => plainJson(x, depth + 1))
+}
+
 /** Hono middleware that moves users from Flask's cookies to `c.get('auth')`'s sealed session. */
 export function adoptFlaskLogin<U extends object>(legacy: LoginManager<U>, options: AdoptFlaskLoginOptions): MiddlewareHandler {
   const sessionName = legacy.sessionCookie.name
@@ -62,7 +76,7 @@ export function adoptFlaskLogin<U extends object>(legacy: LoginManager<U>, optio
           fresh: user ? await auth.isFresh() : false,
           remembered: user ? await auth.isRemembered() : false,
           permanent: s.permanent,
-          data: s.keys().filter((k) => !FLASK_LOGIN_KEYS.has(k)).map((k) => [k, s.get(k)]),
+          data: s.keys().filter((k) => !FLASK_LOGIN_KEYS.has(k) && plainJson(s.get(k))).map((k) => [k, s.get(k)]),
           flashes: await auth.getFlashedMessages({ withCategories: true }),
         }
         return new Response(null, { status: 204 })

@@ -13,7 +13,7 @@
  * | `GET /settings`      | fresh login  | a page that needs a fresh login                   |
  * | `GET`, `POST /signin`|              | doorman's sign-in form (Werkzeug hashes verified) |
  * | `POST /signout`      |              | sign out here; Flask sees it too                  |
- * | `GET /api/me`        | login        | JSON `{ id, username, fresh, servedBy }`          |
+ * | `GET /api/me`        | login        | JSON `{ id, username, fresh, theme, servedBy }` (`theme` from the shared session) |
  *
  * After the switch-off (`mode: 'flask-off'`), doorman keeps its sessions in its own sealed
  * cookies under other names, serves `/login`, `/logout` and `/account` itself, and turns each
@@ -117,7 +117,7 @@ ${body}`,
     return c.redirect('/', 303)
   }
 
-  app.get('/', (c) =>
+  app.get('/', async (c) =>
     page(
       c,
       'Home',
@@ -127,6 +127,8 @@ ${body}`,
 <li><a href="/account">Account</a> (${beside ? 'Flask' : 'doorman'}, login required)</li>
 <li><a href="/login">Sign in on ${beside ? 'Flask' : 'doorman'}</a> · <a href="/signin">Sign in on doorman</a></li>
 </ul>
+<p>Theme (set by Flask, read from the shared session): ${String((await c.get('auth').session()).get('theme') ?? 'none')}</p>
+${raw(beside ? '<form method="post" action="/flask/theme?next=/"><select name="theme"><option>light</option><option>dark</option></select><button>Set theme (Flask)</button></form>' : '')}
 <form method="post" action="/signout"><button>Sign out (doorman)</button></form>
 ${raw(beside ? '<form method="post" action="/logout"><button>Sign out (Flask)</button></form>' : '')}`,
     ),
@@ -138,7 +140,8 @@ ${raw(beside ? '<form method="post" action="/logout"><button>Sign out (Flask)</b
   app.post('/signout', signout)
   app.get('/api/me', loginRequired(), async (c) => {
     const u = userOf(c)!
-    return c.json({ id: u.id, username: u.username, fresh: await c.get('auth').isFresh(), servedBy: 'doorman' })
+    const session = await c.get('auth').session()
+    return c.json({ id: u.id, username: u.username, fresh: await c.get('auth').isFresh(), theme: session.get('theme') ?? null, servedBy: 'doorman' })
   })
   if (!beside) {
     // The routes Flask served until the switch-off, now doorman's.

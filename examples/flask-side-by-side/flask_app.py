@@ -7,6 +7,7 @@ hashes). It still owns the routes the proxy sends it (see proxy.ts):
   POST /logout                 sign out (also drops the remember cookie)
   GET  /account                login_required: the account page
   GET  /account/security       fresh_login_required
+  POST /flask/theme            stores a theme (and when) in the shared session
   GET  /flask/whoami           JSON, what Flask-Login sees
 
 Configuration comes from the environment (start.ts sets it):
@@ -20,11 +21,12 @@ Run alone: FLASK_SECRET_KEY=... USERS_DB=users.sqlite python3 flask_app.py
 
 import os
 import sqlite3
+from datetime import datetime, timezone
 import sys
 import threading
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, get_flashed_messages, jsonify, redirect, render_template_string, request
+from flask import Flask, flash, g, get_flashed_messages, jsonify, redirect, render_template_string, request, session
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -186,11 +188,27 @@ def security():
     return page("Security", "<p>Fresh login confirmed: you may change your password here.</p>")
 
 
+@app.post("/flask/theme")
+def theme():
+    # App data in the shared session: doorman's pages read it too (and keep the datetime intact).
+    session["theme"] = request.form.get("theme", "light")
+    session["theme_set_at"] = datetime.now(timezone.utc)
+    return redirect(safe_next(request.args.get("next")), 303)
+
+
 @app.get("/flask/whoami")
 def whoami():
     if not current_user.is_authenticated:
         return jsonify(user=None, served_by="flask")
-    return jsonify(user=current_user.username, id=current_user.id, fresh=login_fresh(), served_by="flask")
+    set_at = session.get("theme_set_at")
+    return jsonify(
+        user=current_user.username,
+        id=current_user.id,
+        fresh=login_fresh(),
+        theme=session.get("theme"),
+        theme_set_at=set_at.isoformat() if isinstance(set_at, datetime) else None,
+        served_by="flask",
+    )
 
 
 def exit_with_parent():
