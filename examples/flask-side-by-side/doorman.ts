@@ -52,7 +52,8 @@ export function createDoormanApp(o: DoormanAppOptions) {
     secret: o.secret,
     userLoader: (id) => users.byId(id),
     sessionProtection: 'basic',
-    // One proxy in front (proxy.ts, or nginx/Caddy) that overwrites X-Forwarded-For.
+    // One proxy in front (proxy.ts, or nginx/Caddy): the client address for the device list and
+    // logs. Flask-Login 0.6's `_id` reads X-Forwarded-For itself, and doorman computes it the same way.
     trustProxy: 1,
   }
   // Flask's cookies, read and written as Flask and Flask-Login do. Their names, SameSite and

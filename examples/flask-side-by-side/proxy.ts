@@ -4,9 +4,8 @@
  *
  * The paths in {@link FLASK_ROUTES} go to Flask, everything else to doorman. Moving a route is
  * deleting it from that list once doorman serves it. The proxy overwrites `X-Forwarded-For` with
- * the address it sees, so that Flask-Login 0.6 (which reads the first address of that header,
- * spoofable when passed through) and doorman (`trustProxy: 1`, the last) agree on the client
- * address they bind sessions to.
+ * the address it sees: Flask-Login 0.6 binds sessions to the first address of that header, which
+ * a client could otherwise write itself.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
