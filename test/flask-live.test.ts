@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { hashPassword, needsRehash, verifyPassword } from '../src/password/index.ts'
 import type { TestAppOptions } from './apps/common.ts'
-import { FRAMEWORKS, testTarget, type Framework } from './helpers/adapters.ts'
+import { FRAMEWORKS, testTarget, type Framework, type Target } from './helpers/adapters.ts'
 import { Client } from './helpers/client.ts'
 import { flaskSkip, flaskVersions, oneOrigin, sqliteUserLoader, startFlask, type FlaskApp } from './helpers/flask.ts'
 import { closeBrowser } from './helpers/scenario.ts'
@@ -84,6 +84,11 @@ describe('doorman and a live Flask app share logged-in users', { skip }, () => {
     }
   }
 
+  /** A browser that only talks to one Flask app (its paths still start with `/py`). */
+  const flaskOnly = (app: FlaskApp) => {
+    const nowhere: Target = { name: 'hono', request: () => Promise.reject(new Error('this browser only talks to Flask')), close: async () => {} }
+    return new Client(oneOrigin(app, nowhere), { headers: { 'user-agent': UA } })
+  }
   const text = async (c: Client, path: string) => {
     const res = await c.get(path)
     return `${res.status} ${await res.text()}`
@@ -316,7 +321,7 @@ describe('doorman and a live Flask app share logged-in users', { skip }, () => {
           const renewed = c.cookie('session')!
           assert.notEqual(renewed, old, 'doorman answered with a cookie under the current key')
           // The current-key Flask app accepts the new cookie and refuses the old one.
-          const current = new Client(oneOrigin(flask.basic!, { request: () => Promise.reject(new Error('unused')) } as never), { headers: { 'user-agent': UA } })
+          const current = flaskOnly(flask.basic!)
           current.setCookie('session', renewed)
           assert.equal(await text(current, '/py/'), '200 user:3')
           current.setCookie('session', old)
@@ -352,7 +357,7 @@ describe('doorman and a live Flask app share logged-in users', { skip }, () => {
           ['truncated', async (c) => c.cookie('session')!.slice(0, -6)],
           ['expired', async (c) => (await c.get(`/py/forge?age=${LIFETIME + 60}`)).text()],
           ['signed with a foreign key', async (c) => {
-            const other = new Client(oneOrigin(flask.old!, { request: () => Promise.reject(new Error('unused')) } as never), { headers: { 'user-agent': UA } })
+            const other = flaskOnly(flask.old!)
             await login(other, '/py/login-as', '1')
             return other.cookie('session')!
           }],
