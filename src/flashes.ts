@@ -1,5 +1,5 @@
 /**
- * @module doorman/flashes: the bounded list of flashed messages a session keeps (Flask's
+ * @module internal/flashes: the bounded list of flashed messages a session keeps (Flask's
  * `_flashes`), and what doorman may drop from a session so that its cookie fits.
  *
  * Flask stacks every flash until a page reads them. Each anonymous redirect to the login page

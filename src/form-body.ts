@@ -1,5 +1,5 @@
 /**
- * @module doorman/form-body: reading a form body from a Web `Request` with a size limit, for the
+ * @module internal/form-body: reading a form body from a Web `Request` with a size limit, for the
  * `csrf()` middlewares that read the token field themselves (Hono, fetch).
  *
  * A malformed body (a multipart body whose boundary never comes, bytes that are not a form) is the

@@ -1,5 +1,5 @@
 /**
- * @module doorman/store-health: one log line when a store goes down and one when it is back.
+ * @module internal/store-health: one log line when a store goes down and one when it is back.
  *
  * During an outage every request that needs a session answers 503. Logging each of them (a stack
  * trace per request, as Hono's default error handler did) buries the one fact that matters under
