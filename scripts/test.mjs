@@ -9,6 +9,7 @@
 // Environment:
 //   REDIS_URL / DATABASE_URL   use these servers instead of starting our own
 //   CHROMIUM_PATH              Chromium to use (default: `which chromium`)
+//   FLASK_PYTHON               Python with flask + flask_login (default: /usr/bin/python3, python3)
 //   CI=true                    a missing server/browser or a type error fails the run
 //   DOORMAN_SKIP_TYPECHECK=1   skip `tsc --noEmit` (not honoured under CI=true)
 //   DOORMAN_TEST_WATCHDOG_MIN  kill the test run after this many minutes (default 40)
@@ -27,6 +28,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPgBinDir, findRedisServer, startServices, which } from './services.mjs';
+import { findFlaskPython, NO_FLASK } from './flask-python.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -166,9 +168,14 @@ if (env.CHROMIUM_PATH && fs.existsSync(env.CHROMIUM_PATH)) {
   }
 }
 
+// The live Flask suites run a real Flask app on a Python that has Flask and Flask-Login.
+const flask = findFlaskPython();
+if (flask) log(`Flask: ${flask.python} (Flask ${flask.versions.flask}, Flask-Login ${flask.versions.flaskLogin})`);
+else missing.push(`skipping Flask suites: ${NO_FLASK}`);
+
 for (const line of missing) log(line);
 if (CI && missing.length) {
-  console.error('[npm test] CI=true: every suite must run, and the servers/browser above are missing. Failing.');
+  console.error('[npm test] CI=true: every suite must run, and what is listed above is missing. Failing.');
   process.exit(1);
 }
 

@@ -1,5 +1,5 @@
 /**
- * @module doorman/ambient: Flask-Login's global style (`current_user`, `login_user()`…) through
+ * @module internal/ambient: Flask-Login's global style (`current_user`, `login_user()`…) through
  * AsyncLocalStorage, for apps that enable `ambient: true` on the manager.
  *
  * It is opt-in because on Node 20 an active AsyncLocalStorage adds a cost to every promise in the

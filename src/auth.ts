@@ -1,5 +1,5 @@
 /**
- * @module doorman/auth: the per-request object (`req.auth`, `c.get('auth')`, `request.auth`).
+ * @module internal/auth: the per-request object (`req.auth`, `c.get('auth')`, `request.auth`).
  *
  * Nothing happens until something asks: a request that never asks for the user parses no cookie,
  * opens no seal and runs no loader (Flask-Login parity B8). The first ask loads the user in
@@ -10,7 +10,6 @@ import { ArgumentError } from './errors.ts'
 import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { argumentSeconds, type Duration } from './duration.ts'
 import { serializeCookie, expireCookie } from './cookie.ts'
-import { cachedClientIdentifier } from './protection.ts'
 import { SealedRemember } from './remember.ts'
 import { pendingSelector } from './session/store-backend.ts'
 import { RequestUser, type RememberWrite } from './request-user.ts'
@@ -71,7 +70,7 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     s.set(K.userId, id)
     s.set(K.fresh, fresh)
     if (fresh) s.set(K.freshAt, this.now)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     const epoch = m.options.authEpoch ? await this.epochTag(user) : null
     if (epoch) s.set(K.epoch, epoch)
     const existing = this.rememberValue()
@@ -79,6 +78,8 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     if (options.remember) {
       const issued = await m.remember.issue(id, epoch, duration, this.info())
       this.rememberWrite = { value: issued.value, maxAge: duration }
+      // Flask-Login keeps an explicit duration in the session, for its refresh of the cookie.
+      if (m.flaskSession && options.duration !== undefined) s.set(K.rememberSeconds, duration)
       if (issued.selector) pendingSelector.set(s, issued.selector)
       this.remembered = true
     } else {
@@ -119,7 +120,7 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     const s = await this.session()
     s.set(K.fresh, true)
     s.set(K.freshAt, this.now)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     s.regenerate()
     this.manager.events.emit('loginConfirmed', { user, request: this.eventRequest })
   }
@@ -224,7 +225,9 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     // Stored tokens end at their server-side expiry; re-sending an old value could also overwrite
     // the cookie a parallel request just rotated.
     if (m.remember.revocable) return null
-    const duration = m.rememberCookie.duration
+    // Flask-Login refreshes with the login's own duration when the session keeps one.
+    const kept = m.flaskSession ? (await this.session()).get(K.rememberSeconds) : undefined
+    const duration = typeof kept === 'number' && kept > 0 ? Math.round(kept) : m.rememberCookie.duration
     if (m.remember instanceof SealedRemember) {
       const claim = await m.remember.verify(value, this.info())
       if (!claim) return null

@@ -1,5 +1,5 @@
 /**
- * @module doorman/context: the one small port between doorman's core and a framework.
+ * @module internal/context: the one small port between doorman's core and a framework.
  *
  * Adapters translate their request into an {@link AuthRequest}; the core never sees `req`/`res`.
  * What the core wants written back comes out of `RequestAuth.commit()` as plain header lines.

@@ -1,8 +1,10 @@
 /**
- * @module doorman/cookie-options: checking the cookie settings shared by the session and
+ * @module internal/cookie-options: checking the cookie settings shared by the session and
  * remember-me cookies, and the small option checks every part of the options uses.
  */
 import { ConfigError } from './errors.ts'
+import { serializeCookie } from './cookie.ts'
+import { MAX_COOKIE_AGE } from './defaults.ts'
 
 /** Cookie settings shared by the session and remember-me cookies. */
 export interface CookieOptions {
@@ -18,6 +20,8 @@ export interface CookieOptions {
   httpOnly?: boolean
   /** SameSite attribute. @default 'Lax' */
   sameSite?: 'Strict' | 'Lax' | 'None'
+  /** CHIPS `Partitioned` attribute (Flask's `SESSION_COOKIE_PARTITIONED`); needs Secure. @default false */
+  partitioned?: boolean
 }
 
 /** Resolved cookie settings. */
@@ -28,10 +32,11 @@ export interface ResolvedCookie {
   secure: boolean | 'auto'
   httpOnly: boolean
   sameSite: 'Strict' | 'Lax' | 'None'
+  partitioned: boolean
 }
 
 /** The keys a cookie's options may have. */
-export const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite']
+export const COOKIE_KEYS = ['name', 'domain', 'path', 'secure', 'httpOnly', 'sameSite', 'partitioned']
 
 /** Fail on any key of an options object that is not allowed, naming it. */
 export function checkKeys(option: string, value: unknown, allowed: Set<string>): void {
@@ -56,7 +61,9 @@ export function resolveCookie(option: string, o: CookieOptions, defaultName: str
   if (name.startsWith('__Host-') && (domain !== undefined || path !== '/' || secure === false)) {
     throw new ConfigError(`${option}.name`, 'with the __Host- prefix needs Path=/, no Domain and Secure')
   }
-  return { name, domain, path, secure, httpOnly, sameSite }
+  const partitioned = bool(`${option}.partitioned`, o.partitioned, false)
+  if (partitioned && secure === false) throw new ConfigError(`${option}.partitioned`, 'requires Secure (browsers drop it otherwise)')
+  return { name, domain, path, secure, httpOnly, sameSite, partitioned }
 }
 
 /** A non-empty string option, or its default. */
@@ -71,4 +78,13 @@ export function bool(option: string, v: unknown, d: boolean): boolean {
   if (v === undefined || v === null) return d
   if (typeof v !== 'boolean') throw new ConfigError(option, 'must be true or false')
   return v
+}
+
+/**
+ * The bytes of a Set-Cookie line for this cookie besides its value: the name, `=`, and the longest
+ * attributes it can carry (Secure on HTTPS, the longest Max-Age). RFC 6265 §6.1 counts them with
+ * the value against the 4096 bytes every browser must accept.
+ */
+export function cookieOverhead(c: ResolvedCookie): number {
+  return serializeCookie(c.name, '', { path: c.path, domain: c.domain, httpOnly: c.httpOnly, sameSite: c.sameSite, secure: true, maxAge: MAX_COOKIE_AGE }).length
 }

@@ -1,9 +1,9 @@
-/** @module doorman/cookie: strict RFC 6265 Cookie parser and Set-Cookie serializer. */
+/** @module internal/cookie: strict RFC 6265 Cookie parser and Set-Cookie serializer. */
 
 import { CookieError } from './errors.ts'
 
 /**
- * Attributes of a Set-Cookie value; every field is validated by {@link serializeCookie}.
+ * Attributes of a Set-Cookie value; every field is validated when the cookie is serialized.
  *
  * @example
  * ```ts

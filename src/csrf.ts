@@ -1,5 +1,5 @@
 /**
- * @module doorman/csrf: CSRF protection for every unsafe method whatever its Content-Type (Hono
+ * CSRF protection for every unsafe method whatever its Content-Type (Hono
  * CVE-2024-43787/48913): `Sec-Fetch-Site`, else `Origin`, else `Referer`, plus a session-bound
  * masked token for forms. Middlewares: `csrf()` from `doorman-login/hono`, `/express`, `/fastify`,
  * `/fetch`. See docs/csrf.md.
@@ -7,6 +7,8 @@
  * ```ts
  * const field = `<input type="hidden" name="csrf_token" value="${await csrfToken(auth)}">`
  * ```
+ *
+ * @module doorman-login/csrf
  */
 import { ConfigError, CsrfError } from './errors.ts'
 import { SESSION_KEYS } from './defaults.ts'
@@ -35,6 +37,13 @@ export interface CsrfOptions {
   requireOriginHeader?: boolean
   /** A request with no ambient credential (no Cookie, no Basic/Digest auth) skips the token and the rule above. @default true */
   skipCookieless?: boolean
+  /**
+   * Largest form body the Hono and fetch middlewares read to find the token field, in bytes: a
+   * longer one is a 413, a malformed one a 400 (Express and Fastify read `req.body`, parsed under
+   * their own body limits). The body is not read when the token comes in the header.
+   * @default 1048576 (1 MiB, Fastify's bodyLimit)
+   */
+  maxBodySize?: number
   /** Build the refusal yourself (e.g. an HTML page); the default is a 403 in text or JSON. `auth` is typed with the registered user. */
   onFailure?: (error: CsrfError, auth: RequestAuth<RegisteredUser>) => Response | Promise<Response>
 }
@@ -62,10 +71,12 @@ export function resolveCsrfOptions(options: CsrfOptions | ResolvedCsrfOptions = 
   for (const k of ['allowSameSite', 'requireToken', 'requireOriginHeader', 'skipCookieless'] as const) if (o[k] != null && typeof o[k] !== 'boolean') fail(k, 'must be true or false')
   for (const t of o.trustedOrigins ?? []) if (typeof t !== 'string' || t === 'null' || originOf(t) !== t) fail('trustedOrigins', `must list origins like 'https://app.example.com', got ${JSON.stringify(t)}`)
   if (o.onFailure != null && typeof o.onFailure !== 'function') fail('onFailure', 'must be a function')
+  if (o.maxBodySize != null && !(Number.isSafeInteger(o.maxBodySize) && o.maxBodySize > 0)) fail('maxBodySize', 'must be a whole number of bytes, more than 0')
   const out: ResolvedCsrfOptions = {
     tokenField: o.tokenField ?? 'csrf_token', headerName: (o.headerName ?? 'x-csrf-token').toLowerCase(),
     trustedOrigins: new Set(o.trustedOrigins), allowSameSite: o.allowSameSite ?? false, exempt: o.exempt ?? [],
     requireToken: o.requireToken ?? true, requireOriginHeader: o.requireOriginHeader ?? true, skipCookieless: o.skipCookieless ?? true, onFailure: o.onFailure,
+    maxBodySize: o.maxBodySize ?? 1024 * 1024,
   }
   resolved.set(options, out).set(out, out)
   return out

@@ -1,5 +1,5 @@
 /**
- * @module doorman/defaults: every default doorman uses, one documented constant each.
+ * @module internal/defaults: every default doorman uses, one documented constant each.
  *
  * Options are resolved once, when the manager is created; nothing reads these per request.
  */
@@ -26,6 +26,17 @@ export const ABSOLUTE_TIMEOUT = 12 * 3600
 export const MAX_COOKIE_AGE = 400 * 24 * 3600
 /** Largest cookie (name + value + attributes) browsers are required to keep (RFC 6265 §6.1). */
 export const MAX_COOKIE_SIZE = 4096
+/**
+ * Most flashed messages kept waiting in a session; the oldest are dropped first. A page that
+ * never reads its flashes (a static or single-page login page, an API client, a crawler) would
+ * otherwise stack one message per redirect until the cookie passed 4 KB.
+ */
+export const MAX_FLASHES = 10
+/**
+ * Largest flashed message (category and text, UTF-8 bytes). A longer one is app data that cannot
+ * fit a cookie beside the rest of the session: `flash()` throws `SessionTooLargeError` at once.
+ */
+export const MAX_FLASH_SIZE = 1024
 /** Flask-Login's `login_message`. */
 export const LOGIN_MESSAGE = 'Please log in to access this page.'
 /** Flask-Login's `login_message_category`. */
@@ -58,6 +69,7 @@ export const SESSION_KEYS = {
   identifier: '_id',
   epoch: '_epoch',
   remember: '_remember',
+  rememberSeconds: '_remember_seconds',
   next: 'next',
   flashes: '_flashes',
   csrf: '_csrf_token',
@@ -71,5 +83,6 @@ export const AUTH_KEYS: readonly string[] = [
   SESSION_KEYS.identifier,
   SESSION_KEYS.epoch,
   SESSION_KEYS.remember,
+  SESSION_KEYS.rememberSeconds,
   SESSION_KEYS.next,
 ]

@@ -1,5 +1,5 @@
 /**
- * @module doorman/devices: the device list and revocation (ASVS 7.1.2, 7.4.2–7.4.5, 7.5.2).
+ * @module internal/devices: the device list and revocation (ASVS 7.1.2, 7.4.2–7.4.5, 7.5.2).
  *
  * Reached as methods of the request's auth object (`auth.listSessions()`, `auth.revokeSession(id)`,
  * `auth.revokeOtherSessions()`, `auth.logoutEverywhere()`, `auth.credentialsChanged(user)`) and, for
@@ -199,8 +199,11 @@ export async function revokeUserSessions(m: LoginManager, userId: string): Promi
 export async function enforceSessionCap(auth: RequestAuth, uid: string): Promise<boolean> {
   const m = auth.manager
   const cap = m.sessionCap
+  if (!cap) return true
+  // On Web Crypto the backend exists once the keys are imported: a login may be the first call.
+  await m.ready()
   const store = m.backend.store
-  if (!cap || !store) return true
+  if (!store) return true
   const replaced = currentId(await auth.session())
   const live = (await store.listUserSessions(uid)).filter((x) => x.id !== replaced)
   const excess = live.length - cap.max + 1

@@ -1,5 +1,5 @@
 /**
- * @module doorman/duration: durations as seconds, from numbers or short strings.
+ * @module internal/duration: durations as seconds, from numbers or short strings.
  */
 import { ArgumentError, ConfigError } from './errors.ts'
 

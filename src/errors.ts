@@ -1,5 +1,5 @@
 /**
- * @module doorman/errors: typed errors with stable codes.
+ * Typed errors with stable codes.
  *
  * Every error doorman throws is an {@link AuthError} with a `code` that never changes between
  * versions, so apps can branch on `err.code` instead of parsing messages. Malformed input from a
@@ -12,6 +12,8 @@
  *   if (e instanceof AuthError && e.code === 'DOORMAN_CONFIG') console.error(e.message)
  * }
  * ```
+ *
+ * @module doorman-login/errors
  */
 
 /** Base class of every doorman error; `code` is stable, `status` is the HTTP status it maps to. */
@@ -66,17 +68,25 @@ export class CsrfError extends AuthError {
   }
 }
 
-/** A sealed cookie would exceed the browser limit of 4096 bytes; nothing was sent. */
+/**
+ * The app's own session data would not fit: a sealed cookie over RFC 6265's 4096 bytes (name,
+ * value and attributes; nothing was sent), or one flashed message over its limit (thrown by
+ * `flash()`). doorman's own data (flashes, `next`) is dropped to fit instead, never this error.
+ */
 export class SessionTooLargeError extends AuthError {
-  /** The size the cookie would have had, in bytes. */
+  /** The size it would have had, in bytes. */
   readonly size: number
-  constructor(size: number, limit: number) {
+  /** The limit it is over, in bytes. */
+  readonly limit: number
+  constructor(size: number, limit: number, message?: string) {
     super(
       'DOORMAN_SESSION_TOO_LARGE',
-      `doorman: the session cookie would be ${size} bytes, over the ${limit}-byte browser limit; ` +
-        'keep less in the session or use a server-side store',
+      message ??
+        `doorman: the session cookie would be ${size} bytes (name, value and attributes), over the ${limit}-byte limit ` +
+          'browsers must accept (RFC 6265 §6.1); keep less in the session or use a server-side store',
     )
     this.size = size
+    this.limit = limit
   }
 }
 
@@ -84,6 +94,38 @@ export class SessionTooLargeError extends AuthError {
 export class StoreError extends AuthError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DOORMAN_STORE_UNAVAILABLE', message, 503, options)
+  }
+  /**
+   * The 503 to send, no detail. Hono's default error handler sends what `getResponse()` returns
+   * instead of logging a stack trace, so an outage does not log one per request (doorman logs the
+   * transitions once: see the `storeStatus` event).
+   */
+  getResponse(): Response {
+    return new Response('Service Unavailable: sessions are temporarily unavailable.', {
+      status: 503,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' },
+    })
+  }
+}
+
+/**
+ * A request body doorman had to read (the CSRF token field) was malformed (400,
+ * `DOORMAN_BODY_MALFORMED`) or over the limit (413, `DOORMAN_BODY_TOO_LARGE`): the client's
+ * mistake, answered as such, never a 500.
+ */
+export class BodyError extends AuthError {
+  /** `malformed` or `too-large`. */
+  readonly reason: 'malformed' | 'too-large'
+  constructor(reason: 'malformed' | 'too-large', message: string, cause?: unknown) {
+    super(reason === 'too-large' ? 'DOORMAN_BODY_TOO_LARGE' : 'DOORMAN_BODY_MALFORMED', `doorman: ${message}`, reason === 'too-large' ? 413 : 400, { cause })
+    this.reason = reason
+  }
+  /** The 400 or 413 to send (Hono's default error handler sends it rather than logging a stack). */
+  getResponse(): Response {
+    return new Response(this.status === 413 ? 'Payload Too Large: the request body is over the limit.' : 'Bad Request: the request body could not be read.', {
+      status: this.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    })
   }
 }
 
@@ -148,6 +190,7 @@ export type AnyAuthError =
   | CsrfError
   | SessionTooLargeError
   | StoreError
+  | BodyError
   | CookieError
   | ArgumentError
   | ContextError

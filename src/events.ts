@@ -1,5 +1,5 @@
 /**
- * @module doorman/events: Flask-Login's signals as a typed event map.
+ * @module internal/events: Flask-Login's signals as a typed event map.
  *
  * Listeners run synchronously, in registration order, when the event happens; a listener that
  * throws makes the operation throw, as a Flask signal receiver does. Payloads carry the user and
@@ -45,6 +45,12 @@ export interface AuthEvents<U = unknown> {
   sessionLimitReached: { userId: string; policy: 'evict-oldest' | 'refuse'; evicted: number; request: EventRequest }
   /** A session was rejected because the user's auth epoch changed (password change, log out everywhere). */
   epochMismatch: { userId: string; request: EventRequest }
+  /**
+   * The session store went down (`status: 'down'`, with the error) or answered again (`'up'`):
+   * once per transition, never per request. Without a listener doorman logs one line to stderr
+   * for each; with one, it logs nothing and the listener decides.
+   */
+  storeStatus: { status: 'down' | 'up'; store: string; cause?: unknown }
 }
 
 /** A listener for event `K`. */

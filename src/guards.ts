@@ -1,5 +1,5 @@
 /**
- * @module doorman/guards: `loginRequired`, `freshLoginRequired` and protect-everything mode, as
+ * @module internal/guards: `loginRequired`, `freshLoginRequired` and protect-everything mode, as
  * framework-neutral checks. Each returns null to let the request through, or the response to send;
  * adapters wrap them in their framework's middleware.
  */

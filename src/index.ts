@@ -1,5 +1,5 @@
 /**
- * @module doorman: user session management for TypeScript web apps (the core; adapters live in
+ * User session management for TypeScript web apps (the core; adapters live in
  * `doorman-login/hono`, `doorman-login/express`, `doorman-login/fastify` and `doorman-login/fetch`).
  *
  * @example
@@ -7,6 +7,8 @@
  * import { createLoginManager } from 'doorman-login'
  * const manager = createLoginManager({ secret: process.env.SECRET_KEY!, userLoader: (id) => users.get(id) ?? null, loginView: '/login' })
  * ```
+ *
+ * @module doorman-login
  */
 export { createLoginManager, LoginManager } from './manager.ts'
 export type { LoginManagerOptions, SessionOptions, RememberOptions, CookieOptions } from './options.ts'
@@ -33,5 +35,17 @@ export type { AuthEvents, EventRequest } from './events.ts'
 export type { AuthRequest } from './context.ts'
 export type { Register, RegisteredUser, RegisteredAnonymousUser, UserBase } from './types.ts'
 export type { Duration } from './duration.ts'
+export { FlaskTuple, FlaskMarkup, FlaskUUID } from './flask/types.ts'
+export { decodeFlaskSession, encodeFlaskSession } from './flask/session-format.ts'
+export type { DecodedFlaskSession, FlaskSessionCodecOptions, FlaskSecretKey } from './flask/session-format.ts'
+export { flaskLoginIdentifier } from './flask/session-id.ts'
+export type { FlaskSessionConfig } from './flask/session-backend.ts'
+export type { FlaskLoginIdentifier, IdentifierRequest } from './flask/session-id.ts'
+// Types that public signatures mention, so that users can name them (and the API reference shows them).
+export type { Emitter, Listener } from './events.ts'
+export type { MaybePromise } from './crypto/primitives.ts'
+export type { RememberContext } from './remember.ts'
+export type { ResolvedCookie } from './cookie-options.ts'
+export type { CookieAttributes } from './cookie.ts'
 export * from './errors.ts'
 export * as defaults from './defaults.ts'

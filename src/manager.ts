@@ -1,5 +1,5 @@
 /**
- * @module doorman/manager: the login manager, created once and mounted through an adapter.
+ * @module internal/manager: the login manager, created once and mounted through an adapter.
  *
  * Flask-Login's `LoginManager`: it holds the loaders, the views, the messages and the cookie
  * settings, all resolved and checked once here, so a bad option fails at start-up with an error
@@ -12,8 +12,11 @@ import { CookieSessionBackend, type SessionBackend } from './session/backend.ts'
 import { StoreSessionBackend } from './session/store-backend.ts'
 import { FlaskLoginRemember, SealedRemember, type RememberStrategy } from './remember.ts'
 import { StoredRemember } from './remember-tokens.ts'
+import { createFlaskSessionBackend, type FlaskSessionConfig } from './flask/session-backend.ts'
 import { listUserSessions, revokeUserSessions, type DeviceSession } from './devices.ts'
 import { resolveOptions, type LoginManagerOptions, type RememberOptions, type ResolvedCookie } from './options.ts'
+import { cookieOverhead } from './cookie-options.ts'
+import { guardStore, logStoreStatus, StoreHealth } from './store-health.ts'
 import type { CookieAttributes } from './cookie.ts'
 import type { RegisteredAnonymousUser } from './types.ts'
 
@@ -36,6 +39,8 @@ export class LoginManager<out U extends object = object> {
   readonly timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
   /** The per-user session cap, or null when unlimited. */
   readonly sessionCap: { max: number; policy: 'evict-oldest' | 'refuse' } | null
+  /** Flask's session format settings (`session.format: 'flask'`), or null. */
+  readonly flaskSession: FlaskSessionConfig | null
   // Methods rather than function-typed properties, so that a manager of `User` is a manager of
   // `object` (the user type is used covariantly): adapters and helpers take LoginManager<object>.
   readonly #users: { getId(user: U): string; isActive(user: U): boolean }
@@ -57,6 +62,7 @@ export class LoginManager<out U extends object = object> {
     this.exemptMethods = o.exemptMethods
     this.nextField = o.nextField
     this.sessionCap = o.sessionCap
+    this.flaskSession = o.flaskSession
     this.#users = { getId: o.getId, isActive: o.isActive }
     this.anonymousUser = o.anonymousUser
     this.now = o.now
@@ -66,26 +72,35 @@ export class LoginManager<out U extends object = object> {
 
   #prepare(fmt: RememberOptions['format'], sealCache: number): Promise<void> | null {
     const purposes = ['session', 'remember', 'epoch', 'csrf']
-    const made = purposes.map((p) => Keyring.create(this.secrets, p))
-    const finish = (rings: Keyring[]) => {
+    const made: unknown[] = purposes.map((p) => Keyring.create(this.secrets, p))
+    if (this.flaskSession) made.push(createFlaskSessionBackend(this.flaskSession, cookieOverhead(this.sessionCookie), sealCache))
+    const finish = (all: unknown[]) => {
+      const rings = all.slice(0, purposes.length) as Keyring[]
       purposes.forEach((p, i) => this.#keyrings.set(p, rings[i]))
       const [session, remember, epoch] = rings
-      this.#backend = this.options.store
-        ? new StoreSessionBackend(this.options.store, session, this.timeouts, this.sessionCookie.name, sealCache)
-        : new CookieSessionBackend(session, this.timeouts, this.sessionCookie.name, sealCache)
+      const overhead = cookieOverhead(this.sessionCookie)
+      // One line per outage transition, or the app's `storeStatus` listener instead.
+      const health = new StoreHealth('session store', (status, detail) =>
+        this.events.has('storeStatus') ? this.events.emit('storeStatus', { status, ...detail }) : logStoreStatus(status, detail),
+      )
+      this.#backend = this.flaskSession
+        ? (all[purposes.length] as SessionBackend)
+        : this.options.store
+        ? new StoreSessionBackend(this.options.store, session, this.timeouts, overhead, sealCache, health)
+        : new CookieSessionBackend(session, this.timeouts, overhead, sealCache)
       this.#remember =
         fmt === 'flask-login'
           ? new FlaskLoginRemember(this.options.remember!.flaskSecretKey!)
           : fmt && typeof fmt === 'object'
             ? fmt
             : fmt === 'stored'
-              ? new StoredRemember(this.options.store as any, { rotationGrace: this.#grace, sessions: this.options.store })
+              ? new StoredRemember(guardStore(this.options.store as any, health), { rotationGrace: this.#grace, sessions: guardStore(this.options.store!, health) })
               : new SealedRemember(remember)
       this.#epochKeys = epoch
       this.#ready = null
     }
     if (made.some((m) => m instanceof Promise)) return Promise.all(made).then(finish)
-    finish(made as Keyring[])
+    finish(made)
     return null
   }
 
@@ -163,7 +178,8 @@ export class LoginManager<out U extends object = object> {
       domain: c.domain,
       httpOnly: c.httpOnly,
       sameSite: c.sameSite,
-      secure: c.secure === 'auto' ? secureRequest || c.sameSite === 'None' : c.secure,
+      secure: c.secure === 'auto' ? secureRequest || c.sameSite === 'None' || c.partitioned : c.secure,
+      partitioned: c.partitioned || undefined,
       maxAge,
     }
   }

@@ -1,4 +1,4 @@
-/** @module doorman/next-url: open-redirect-safe `next` targets and Flask-Login's login URL helpers. */
+/** @module internal/next-url: open-redirect-safe `next` targets and Flask-Login's login URL helpers. */
 
 import { ArgumentError } from './errors.ts'
 

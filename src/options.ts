@@ -1,5 +1,5 @@
 /**
- * @module doorman/options: everything a login manager can be told, and how each option is
+ * @module internal/options: everything a login manager can be told, and how each option is
  * checked. Resolution happens once, in the manager's constructor: a bad option fails at start-up
  * with a {@link ConfigError} that names it, and nothing is re-read per request.
  */
@@ -14,6 +14,9 @@ import { resolveSessionCap } from './devices.ts'
 import type { AuthRequest } from './context.ts'
 import { bool, checkKeys, COOKIE_KEYS, resolveCookie, str, type CookieOptions, type ResolvedCookie } from './cookie-options.ts'
 import type { RequestAuth } from './auth.ts'
+import { checkFlaskKey, FLASK_SESSION_KEYS, resolveFlaskSession } from './flask/options.ts'
+import type { FlaskSessionConfig } from './flask/session-backend.ts'
+import type { FlaskSecretKey } from './flask/itsdangerous.ts'
 import type { RegisteredAnonymousUser } from './types.ts'
 
 export type { CookieOptions, ResolvedCookie } from './cookie-options.ts'
@@ -28,6 +31,26 @@ export interface SessionOptions extends CookieOptions {
   touchInterval?: number | string
   /** Sealed cookies kept opened in memory, so one seen again is not decrypted again; 0 for none. @default 1000 */
   sealCache?: number
+  /**
+   * `'sealed'` (the default): doorman's encrypted cookie (or a store record). `'flask'`: Flask's own
+   * signed session cookie, read and written exactly as Flask does, to share sessions with a Flask
+   * app (docs/flask-session.md). Readable by the user: signed, not encrypted.
+   */
+  format?: 'sealed' | 'flask'
+  /**
+   * With `format: 'flask'`: the Flask app's `SECRET_KEY` (text or bytes), or a list: the current key
+   * first, then Flask 3.1's `SECRET_KEY_FALLBACKS` (accepted, never used to sign).
+   */
+  flaskSecretKey?: FlaskSecretKey | readonly FlaskSecretKey[]
+  /** With `format: 'flask'`: Flask's `PERMANENT_SESSION_LIFETIME`. @default 31 days */
+  permanentSessionLifetime?: number | string
+  /** With `format: 'flask'`: Flask's `SESSION_REFRESH_EACH_REQUEST`. @default true */
+  refreshEachRequest?: boolean
+  /**
+   * With `format: 'flask'`: how the Flask app's Flask-Login computes the session identifier `_id`:
+   * `'0.6'` (every released 0.6.x) or `'main'` (its unreleased main branch). @default '0.6'
+   */
+  flaskLoginIdentifier?: '0.6' | 'main'
 }
 
 /** Remember-me settings, Flask-Login's `REMEMBER_COOKIE_*`. */
@@ -46,8 +69,8 @@ export interface RememberOptions extends CookieOptions {
   format?: 'sealed' | 'stored' | 'flask-login' | RememberStrategy
   /** With stored tokens: how long a just-replaced validator is still accepted. @default 60 s */
   rotationGrace?: number | string
-  /** The Flask app's `SECRET_KEY`, for `format: 'flask-login'`. */
-  flaskSecretKey?: string
+  /** The Flask app's `SECRET_KEY` (text or bytes), for `format: 'flask-login'`. */
+  flaskSecretKey?: FlaskSecretKey
 }
 
 /** Everything a manager can be told. `U` is the app's user type. */
@@ -138,7 +161,7 @@ const KNOWN = new Set([
   'useSessionForNext', 'forceHostForRedirects', 'unauthorizedHandler', 'needsRefreshHandler', 'exemptMethods',
   'trustProxy', 'ambient', 'wwwAuthenticate', 'now', 'maxSessionsPerUser', 'sessionCapPolicy',
 ])
-const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'sealCache'])
+const SESSION_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'sealCache', ...FLASK_SESSION_KEYS])
 const REMEMBER_KEYS_ALLOWED = new Set([...COOKIE_KEYS, 'duration', 'refreshEachRequest', 'format', 'flaskSecretKey', 'rotationGrace'])
 // Placeholders people paste from docs; refusing them costs nothing and saves a real incident.
 const WELL_KNOWN = new Set(['change-me-to-a-long-random-secret-value', 'x'.repeat(32), '0'.repeat(32)])
@@ -150,6 +173,8 @@ export interface ResolvedOptions<U extends object> {
   rememberCookie: ResolvedCookie & { duration: number; refreshEachRequest: boolean }
   timeouts: { idleTimeout: number; absoluteTimeout: number; touchInterval: number }
   sealCache: number
+  /** Flask's session format settings, or null for doorman's sealed cookie / store. */
+  flaskSession: FlaskSessionConfig | null
   sessionProtection: 'off' | 'basic' | 'strong'
   exemptMethods: ReadonlySet<string>
   nextField: string
@@ -177,6 +202,7 @@ export function resolveOptions<U extends object>(options: LoginManagerOptions<U>
   const r = options.remember ?? {}
   checkKeys('remember', r, REMEMBER_KEYS_ALLOWED)
   out.sessionCookie = resolveCookie('session', s, D.SESSION_COOKIE_NAME)
+  out.flaskSession = resolveFlaskSession(s as Record<string, unknown>, options)
   out.rememberCookie = {
     ...resolveCookie('remember', r, D.REMEMBER_COOKIE_NAME),
     duration: r.duration === undefined ? D.REMEMBER_DURATION : optionSeconds('remember.duration', r.duration),
@@ -223,9 +249,10 @@ export function resolveOptions<U extends object>(options: LoginManagerOptions<U>
   if (out.rotationGrace !== undefined && out.rotationGrace > 3600) throw new ConfigError('remember.rotationGrace', 'must be at most 1 hour (it weakens theft detection)')
   out.sessionCap = resolveSessionCap(options)
   if (fmt === 'flask-login') {
-    if (typeof r.flaskSecretKey !== 'string' || !r.flaskSecretKey) {
+    if (r.flaskSecretKey == null) {
       throw new ConfigError('remember.flaskSecretKey', "is required with format 'flask-login' (the Flask app's SECRET_KEY)")
     }
+    checkFlaskKey('remember.flaskSecretKey', r.flaskSecretKey, false)
   } else if (fmt !== 'sealed' && fmt !== 'stored' && (typeof fmt !== 'object' || typeof (fmt as any).verify !== 'function')) {
     throw new ConfigError('remember.format', "must be 'sealed', 'stored', 'flask-login' or a RememberStrategy")
   }

@@ -1,5 +1,5 @@
 /**
- * @module doorman/protection: session protection, Flask-Login's `session_protection`.
+ * @module internal/protection: session protection, Flask-Login's `session_protection`.
  *
  * At login the session stores a client identifier: SHA-512 of `<ip>|<user agent>`. When a later
  * request comes from a different identifier, `basic` keeps the user but makes the login non-fresh

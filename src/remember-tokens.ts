@@ -1,5 +1,5 @@
 /**
- * @module doorman/remember-tokens: revocable, per-device remember-me tokens kept in a store
+ * @module internal/remember-tokens: revocable, per-device remember-me tokens kept in a store
  * (security.md §5). The default remember format whenever the manager's `store` also implements
  * {@link RememberTokenStore}.
  *

@@ -1,5 +1,5 @@
 /**
- * @module doorman/remember: remember-me tokens.
+ * @module internal/remember: remember-me tokens.
  *
  * Three strategies behind one interface. The default for cookie-only apps is a sealed token that
  * carries the user id, the user's auth epoch (so changing the password revokes every remember
@@ -13,6 +13,8 @@ import { hmacSha512Hex, timingSafeEqual } from './crypto/primitives.ts'
 import type { Keyring } from './crypto/keyring.ts'
 import { fromUtf8, utf8 } from './crypto/encoding.ts'
 import { MAX_COOKIE_SIZE } from './defaults.ts'
+import { flaskLoginKeyBytes } from './flask/options.ts'
+import type { FlaskSecretKey } from './flask/itsdangerous.ts'
 
 /** What a verified remember token says. */
 export interface RememberClaim {
@@ -98,10 +100,9 @@ export class SealedRemember implements RememberStrategy {
 export class FlaskLoginRemember implements RememberStrategy {
   readonly revocable = false
   readonly #key: Uint8Array
-  constructor(secret: string) {
-    const key = new Uint8Array(secret.length)
-    for (let i = 0; i < secret.length; i++) key[i] = secret.charCodeAt(i) & 0xff
-    this.#key = key
+  /** `secret`: text (Latin-1, as Flask-Login 0.6 encodes it) or bytes. */
+  constructor(secret: FlaskSecretKey) {
+    this.#key = flaskLoginKeyBytes(secret)
   }
 
   /** Flask-Login's `encode_cookie`. */

@@ -1,5 +1,5 @@
 /**
- * @module doorman/request-session: what a request knows about itself and its session, before
+ * @module internal/request-session: what a request knows about itself and its session, before
  * any user is involved: the client's address and scheme, the clock, the session (read from its
  * cookie on first use and written back only when it changed), flashed messages and the safe
  * `next`. {@link RequestAuth} adds the user on top.
@@ -7,7 +7,9 @@
 import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
-import { clientIp } from './protection.ts'
+import { cachedClientIdentifier, clientIp } from './protection.ts'
+import { flaskLoginIdentifier } from './flask/session-id.ts'
+import { addFlash, boundedFlashes, type Flash } from './flashes.ts'
 import type { Session } from './session/session.ts'
 import { promised } from './session/backend.ts'
 import type { AuthRequest } from './context.ts'
@@ -60,6 +62,23 @@ export class RequestSession<out U extends object = object> {
       if (proto) return proto.split(',')[0].trim().toLowerCase() === 'https'
     }
     return this.request.url.startsWith('https:')
+  }
+
+  /**
+   * The session-protection identifier of this client (Flask-Login's `_create_identifier`): SHA-512
+   * of `<ip>|<user agent>`, or, with `session.format: 'flask'`, exactly what the Flask app's
+   * Flask-Login computes (`session.flaskLoginIdentifier`).
+   */
+  clientIdentifier(): string | Promise<string> {
+    const ua = this.request.header('user-agent')
+    const flask = this.manager.flaskSession
+    if (!flask) return cachedClientIdentifier(this.ip, ua)
+    return flaskLoginIdentifier(flask.identifier, {
+      remoteAddress: this.request.remoteAddress,
+      forwardedFor: this.request.header('x-forwarded-for'),
+      userAgent: ua,
+      trustedIp: this.ip,
+    })
   }
 
   /** True once the session has been asked for (read, or being read). */
@@ -117,6 +136,10 @@ export class RequestSession<out U extends object = object> {
 
   /**
    * Flash a message for the next page (Flask's `flash`), read once by {@link getFlashedMessages}.
+   * The same message already waiting is not stacked (it moves to the newest place), and at most
+   * 10 wait (`MAX_FLASHES`; the oldest are dropped).
+   *
+   * @throws SessionTooLargeError when the message and category pass 1024 bytes (`MAX_FLASH_SIZE`).
    *
    * @example
    * ```ts
@@ -124,9 +147,9 @@ export class RequestSession<out U extends object = object> {
    * ```
    */
   async flash(message: string, category = 'message'): Promise<void> {
+    const flash: Flash = [String(category), String(message)]
     const s = await this.session()
-    const list = s.get<unknown>(K.flashes)
-    s.set(K.flashes, [...(Array.isArray(list) ? list : []), [String(category), String(message)]])
+    s.set(K.flashes, addFlash(s.get<unknown>(K.flashes), flash))
   }
 
   /** Take the flashed messages (Flask's `get_flashed_messages`): all are consumed on first call. */
@@ -135,10 +158,7 @@ export class RequestSession<out U extends object = object> {
   async getFlashedMessages(options: FlashOptions = {}): Promise<string[] | [string, string][]> {
     if (this.#flashes === undefined) {
       const s = await this.session()
-      const raw = s.has(K.flashes) ? s.pop<unknown>(K.flashes) : undefined
-      this.#flashes = Array.isArray(raw)
-        ? raw.filter((f): f is [string, string] => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string')
-        : []
+      this.#flashes = boundedFlashes(s.has(K.flashes) ? s.pop<unknown>(K.flashes) : undefined)
     }
     let list = this.#flashes
     if (options.categoryFilter?.length) list = list.filter(([c]) => options.categoryFilter!.includes(c))

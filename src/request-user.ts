@@ -1,11 +1,10 @@
 /**
- * @module doorman/request-user: who the request's user is, loaded lazily and at most once, in
+ * @module internal/request-user: who the request's user is, loaded lazily and at most once, in
  * Flask-Login's order: the session (with session protection and the auth epoch checked), then the
  * remember-me cookie (restoring a new, non-fresh session), then the request loader.
  */
 import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies } from './cookie.ts'
-import { cachedClientIdentifier } from './protection.ts'
 import { FlaskLoginRemember } from './remember.ts'
 import { pendingSelector } from './session/store-backend.ts'
 import { RequestSession } from './request-session.ts'
@@ -25,7 +24,7 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
    * Called (with this object as `this`) when the user becomes known or changes, so adapters can
    * fill `req.user` & co. Typed with `object` so that a `RequestAuth<User>` is a `RequestAuth<object>`.
    */
-  onUser: ((this: RequestUser<object>, user: object | null) => void) | null = null
+  onUser: ((user: object | null) => void) | null = null
   protected userLoad: Promise<U | null> | null = null
   protected loaded = false
   protected user: U | null = null
@@ -159,7 +158,7 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
 
   // Synchronous when the identifier is (node:crypto, or cached): one microtask less per request.
   #protect(s: Session): boolean | Promise<boolean> {
-    const ident = cachedClientIdentifier(this.ip, this.request.header('user-agent'))
+    const ident = this.clientIdentifier()
     return typeof ident === 'string' ? this.#protectWith(s, ident) : ident.then((i) => this.#protectWith(s, i))
   }
 
@@ -224,7 +223,7 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
     this.dropAuth(s)
     s.set(K.userId, m.getId(user))
     s.set(K.fresh, false)
-    s.set(K.identifier, await cachedClientIdentifier(this.ip, this.request.header('user-agent')))
+    s.set(K.identifier, await this.clientIdentifier())
     if (m.options.authEpoch) s.set(K.epoch, await this.epochTag(user))
     if (claim.selector) pendingSelector.set(s, claim.selector)
     if (claim.rotated) this.rememberWrite = claim.rotated

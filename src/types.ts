@@ -1,5 +1,5 @@
 /**
- * @module doorman/types: the app's own types, declared once.
+ * @module internal/types: the app's own types, declared once.
  *
  * Augment {@link Register} with your user type and every doorman API (the ambient accessors,
  * `req.user` on Express, `request.user` on Fastify, `c.get('user')` on Hono) is typed with it:

@@ -1,5 +1,5 @@
 /**
- * @module doorman/unauthorized: Flask-Login's `unauthorized()` and `needs_refresh()` flows.
+ * @module internal/unauthorized: Flask-Login's `unauthorized()` and `needs_refresh()` flows.
  *
  * In order: the event fires; a custom handler's response is used as is; clients that want JSON
  * (an `Accept` preferring JSON, an `Authorization` header, or `X-Requested-With`) get a 401 JSON

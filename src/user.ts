@@ -1,5 +1,5 @@
 /**
- * @module doorman/user: what doorman needs to know about a user, and the anonymous user.
+ * @module internal/user: what doorman needs to know about a user, and the anonymous user.
  *
  * Flask-Login asks a user for `get_id()`, `is_active`, `is_authenticated` and `is_anonymous`.
  * doorman accepts class instances built on {@link UserMixin} and plain objects alike: the manager's

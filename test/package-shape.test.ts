@@ -12,19 +12,26 @@ const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'))
 
 const sourceOf = (distJs: string) => distJs.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')
 
-test('every subpath export has a source module and a matching tsconfig path', () => {
+test('every subpath export has a source module, a CommonJS entry and a matching tsconfig path', () => {
   const paths: Record<string, string[]> = tsconfig.compilerOptions.paths
   for (const [sub, target] of Object.entries<any>(pkg.exports)) {
     if (sub === './package.json') continue
-    assert.ok(target.types && target.import, `${sub} has types and import`)
-    const src = sourceOf(target.import)
+    assert.deepEqual(Object.keys(target), ['import', 'require'], `${sub}: import, then require`)
+    assert.deepEqual(Object.keys(target.import), ['types', 'default'], `${sub}: import has types first`)
+    assert.deepEqual(Object.keys(target.require), ['types', 'default'], `${sub}: require has types first`)
+    const src = sourceOf(target.import.default)
     assert.ok(existsSync(join(root, src)), `${sub} → ${src} exists`)
-    assert.equal(target.types, target.import.replace(/\.js$/, '.d.ts'), `${sub} types beside import`)
+    assert.equal(target.import.types, target.import.default.replace(/\.js$/, '.d.ts'), `${sub} types beside import`)
+    const cjs = target.import.default.replace(/^\.\/dist\/src\//, './dist/cjs/').replace(/\.js$/, '.cjs')
+    assert.equal(target.require.default, cjs, `${sub}: the CommonJS entry mirrors the ES module's path`)
+    assert.equal(target.require.types, cjs.replace(/\.cjs$/, '.d.cts'), `${sub}: .d.cts beside the CommonJS entry`)
     const name = sub === '.' ? 'doorman-login' : `doorman-login/${sub.slice(2)}`
     const mapped = paths[name]?.[0] ?? paths['doorman-login/stores/*']?.[0].replace('*', sub.split('/').pop()!)
     assert.ok(mapped, `tsconfig maps ${name}`)
     assert.equal(mapped.replace(/^\.\//, ''), src, `tsconfig maps ${name} to ${src}`)
   }
+  assert.equal(pkg.main, pkg.exports['.'].require.default, 'main (for tools without exports) is the CommonJS root')
+  assert.equal(pkg.types, pkg.exports['.'].require.types)
 })
 
 test('the core imports no framework', () => {

@@ -11,6 +11,7 @@ import {
   checkNewPassword,
   hashPassword,
   needsRehash,
+  normalizePassword,
   validateNewPassword,
   verifyPassword,
   type PasswordOptions,
@@ -87,11 +88,11 @@ describe('hash and verify', () => {
     assert.equal(await verifyPassword(long, 'a'.repeat(72) + 'X', MIN), true)
   })
 
-  test('Unicode is hashed as given: no normalisation, emoji round-trip', async () => {
+  test('emoji and accents round-trip', async () => {
     const nfc = 'caf\u00e9 ☕ 🔑'
     const hash = await hashPassword(nfc, MIN)
     assert.equal(await verifyPassword(hash, nfc, MIN), true)
-    assert.equal(await verifyPassword(hash, nfc.normalize('NFD'), MIN), false)
+    assert.equal(await verifyPassword(hash, 'cafe ☕ 🔑', MIN), false)
   })
 
   test('a lone surrogate is refused: it has no exact UTF-8 form', async () => {
@@ -109,6 +110,68 @@ describe('hash and verify', () => {
     assert.equal(await verifyPassword(hash, '', MIN), false)
     assert.equal(await verifyPassword(hash, undefined as unknown as string, MIN), false)
     assert.equal(await verifyPassword(hash, ['something long enough'] as unknown as string, MIN), false)
+  })
+})
+
+describe('Unicode normalisation (NIST SP 800-63B §5.1.1.2: NFKC before hashing)', () => {
+  const NFC = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e'
+  const NFD = NFC.normalize('NFD')
+  const FULL_WIDTH = 'ｃｏｒｒｅｃｔ ｈｏｒｓｅ' // what an East Asian input method may send
+  const ASCII = 'correct horse'
+
+  test('normalizePassword is NFKC', () => {
+    assert.equal(normalizePassword(NFD), NFC)
+    assert.equal(normalizePassword(FULL_WIDTH), ASCII)
+    assert.equal(normalizePassword('\ufb01ne print'), 'fine print') // the ﬁ ligature
+    assert.equal(normalizePassword(ASCII), ASCII)
+  })
+
+  test('one password typed in NFC, NFD or full width verifies against one hash; the hash is of the NFKC form', async () => {
+    for (const [typedAtSignUp, typedAtLogin] of [[NFC, NFD], [NFD, NFC], [FULL_WIDTH, ASCII], [ASCII, FULL_WIDTH]]) {
+      const hash = await hashPassword(typedAtSignUp, MIN)
+      assert.equal(await verifyPassword(hash, typedAtLogin, MIN), true, `${typedAtSignUp} then ${typedAtLogin}`)
+      assert.equal(await argon2.verify(hash, typedAtSignUp.normalize('NFKC')), true)
+    }
+    assert.equal(await verifyPassword(await hashPassword(NFC, MIN), NFC.replace('è', 'e'), MIN), false)
+  })
+
+  test('hashes made from the raw bytes elsewhere keep verifying: Werkzeug, bcrypt, Argon2', async () => {
+    const legacy = [
+      werkzeugPbkdf2(NFD, 'NaClNaClNaClNaCl', 'sha256', 1000),
+      werkzeugScrypt(FULL_WIDTH, 'NaClNaClNaClNaCl', 1024, 8, 1),
+      bcryptjs.hashSync(NFD, 4),
+      await argon2.hash(FULL_WIDTH, { type: argon2.argon2id, memoryCost: 19456, timeCost: 1, parallelism: 1 }),
+    ]
+    for (const [hash, typed] of [[legacy[0], NFD], [legacy[1], FULL_WIDTH], [legacy[2], NFD], [legacy[3], FULL_WIDTH]]) {
+      assert.equal(await verifyPassword(hash, typed, MIN), true, hash)
+      assert.equal(await verifyPassword(hash, typed + 'x', MIN), false, hash)
+    }
+  })
+
+  test('a password that NFKC changes costs two verifications, with or without an account', async (t) => {
+    const verify = t.mock.method(argon2, 'verify')
+    const hash = await hashPassword('something else entirely', MIN)
+    for (const [stored, typed, calls] of [[null, NFD, 2], [hash, NFD, 2], [null, NFC, 1], [hash, NFC, 1], ['garbage', FULL_WIDTH, 2]] as const) {
+      const before = verify.mock.callCount()
+      assert.equal(await verifyPassword(stored, typed, MIN), false)
+      assert.equal(verify.mock.callCount() - before, calls, `${stored} ${typed}`)
+    }
+  })
+
+  test('the cap applies to the normalised form too (U+FDFA expands to 18 characters)', async () => {
+    const expanding = '\ufdfa'.repeat(100) // 300 bytes as typed, 3,300 once normalised
+    await assert.rejects(hashPassword(expanding, MIN), reason('too-long'))
+    assert.throws(() => validateNewPassword(expanding), reason('too-long'))
+  })
+
+  test('the policy checks the normalised form: length in its code points, the blocklist against it', () => {
+    assert.throws(() => validateNewPassword('ｐａｓｓｗｏｒｄ', { blocklist: ['password'] }), reason('breached'))
+    let seen = ''
+    validateNewPassword('ｌｏｎｇ ｅｎｏｕｇｈ', { blocklist: (pw) => ((seen = pw), false) })
+    assert.equal(seen, 'long enough')
+    // U+2474 "⑵" is one code point that NFKC makes three: "(2)".
+    assert.doesNotThrow(() => validateNewPassword('abcde\u2474'))
+    assert.throws(() => validateNewPassword('abcd\u2474'), reason('too-short'))
   })
 })
 
@@ -412,8 +475,9 @@ describe('validateNewPassword and checkNewPassword', () => {
     // 7 emoji are 14 UTF-16 units and 28 bytes, but 7 code points.
     assert.throws(() => validateNewPassword('😀'.repeat(7)), reason('too-short'))
     validateNewPassword('😀'.repeat(8))
-    // A decomposed é is two code points.
-    validateNewPassword('e\u0301'.repeat(4))
+    // A decomposed é is counted after NFKC composes it: one code point, as the user sees it.
+    assert.throws(() => validateNewPassword('e\u0301'.repeat(7)), reason('too-short'))
+    validateNewPassword('e\u0301'.repeat(8))
   })
 
   test('enforces the byte cap, non-emptiness and well-formedness', () => {

@@ -11,10 +11,11 @@ import { readFileSync } from 'node:fs'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
+import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createLoginManager, type LoginManager, type RequestAuth } from 'doorman-login'
 import { csrfToken } from 'doorman-login/csrf'
-import type { CsrfError } from 'doorman-login/errors'
+import { StoreError, type CsrfError } from 'doorman-login/errors'
 import { csrf, doorman } from 'doorman-login/hono'
 import { hashPassword, verifyPassword } from 'doorman-login/password'
 import { sqliteStore } from 'doorman-login/stores/sqlite'
@@ -151,9 +152,22 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     return c.body(STYLE, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300', etag: STYLE_ETAG })
   })
 
-  // Forms here are a few hundred bytes; a megabyte of "password" is refused before it is parsed.
-  app.use(bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('Request too large.', 413) }))
   app.use(doorman(manager))
+  // Forms here are a few hundred bytes; a megabyte of "password" is refused before it is parsed,
+  // with a page of the site (after doorman, so the top bar still shows who is signed in).
+  app.use(
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: async (c) =>
+        render(
+          c,
+          <StatusPage page={await pageContext(c)} status={413} title="That form was too large">
+            <p>The form you sent was larger than this site accepts (64 KB), so nothing was changed. Please go back and try again with less text.</p>
+          </StatusPage>,
+          413,
+        ),
+    }),
+  )
   // Every POST needs a same-origin Sec-Fetch-Site/Origin and the session's CSRF token.
   app.use(csrf({ onFailure: csrfRefused }))
 
@@ -180,6 +194,9 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   )
 
   app.onError(async (err, c) => {
+    // A store outage: doorman answers 503 and logs the outage once, not once per request. A body
+    // that could not be read (400) is the client's mistake, not an error to log.
+    if (err instanceof StoreError || err instanceof HTTPException) return err.getResponse()
     console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, err)
     const page = { user: null, csrf: '', flashes: [], path: '', origin: new URL(c.req.url).origin }
     return render(

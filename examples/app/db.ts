@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3'
 import { createHash, randomBytes } from 'node:crypto'
+import { normalizeUsername } from 'doorman-login/throttle'
 
 /** A user as the app sees it. */
 export interface User {
@@ -40,7 +41,8 @@ interface UserRow {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   id             INTEGER PRIMARY KEY,
-  username       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  username       TEXT NOT NULL,
+  username_key   TEXT NOT NULL UNIQUE,
   password_hash  TEXT NOT NULL,
   password_epoch TEXT NOT NULL,
   created_at     INTEGER NOT NULL
@@ -64,6 +66,15 @@ function toUser(r: UserRow | undefined): User | null {
   return { id: String(r.id), username: r.username, passwordHash: r.password_hash, passwordEpoch: r.password_epoch, createdAt: r.created_at }
 }
 
+/**
+ * The key a username is unique and looked up by: NFKC, then case-folded (doorman's
+ * `normalizeUsername`, the fold its login throttle uses too). `Zoë`, `zoë`, `ZOË` and `zoe` +
+ * U+0308 are one account; SQLite's NOCASE would fold only ASCII, so `ZOË` and `zoë` would be two.
+ */
+export function usernameKey(username: string): string {
+  return normalizeUsername(username)
+}
+
 /** Open (and create) the database file; WAL so page loads never wait on a login write. */
 export function openDatabase(path: string): Database.Database {
   const db = new Database(path)
@@ -71,14 +82,27 @@ export function openDatabase(path: string): Database.Database {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   db.exec(SCHEMA)
+  addUsernameKeys(db)
   return db
+}
+
+// Files made before usernames had a key (ASCII names, unique under NOCASE) get the column now.
+function addUsernameKeys(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(users)').all()
+  if (columns.some((c) => c.name === 'username_key')) return
+  db.transaction(() => {
+    db.exec('ALTER TABLE users ADD COLUMN username_key TEXT')
+    const set = db.prepare('UPDATE users SET username_key = ? WHERE id = ?')
+    for (const r of db.prepare<[], { id: number; username: string }>('SELECT id, username FROM users').all()) set.run(usernameKey(r.username), r.id)
+    db.exec('CREATE UNIQUE INDEX users_username_key ON users(username_key)')
+  })()
 }
 
 /** The app's queries, prepared once. */
 export function appQueries(db: Database.Database) {
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?')
-  const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?')
-  const insert = db.prepare('INSERT INTO users (username, password_hash, password_epoch, created_at) VALUES (?, ?, ?, ?)')
+  const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username_key = ?')
+  const insert = db.prepare('INSERT INTO users (username, username_key, password_hash, password_epoch, created_at) VALUES (?, ?, ?, ?, ?)')
   const setHash = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
   const setPassword = db.prepare('UPDATE users SET password_hash = ?, password_epoch = ? WHERE id = ?')
   const tokenInsert = db.prepare('INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)')
@@ -94,14 +118,14 @@ export function appQueries(db: Database.Database) {
     userById(id: string): User | null {
       return /^\d{1,15}$/.test(id) ? toUser(byId.get(Number(id))) : null
     },
-    /** The user with this name, compared case-insensitively. */
+    /** The user with this name, compared by {@link usernameKey} (Unicode-normalised, case-folded). */
     userByName(username: string): User | null {
-      return toUser(byName.get(username))
+      return toUser(byName.get(usernameKey(username)))
     },
-    /** Create a user; null when the name is taken. */
+    /** Create a user; null when the name (by {@link usernameKey}) is taken. */
     createUser(username: string, passwordHash: string): User | null {
       try {
-        const r = insert.run(username, passwordHash, sha256(passwordHash), now())
+        const r = insert.run(username, usernameKey(username), passwordHash, sha256(passwordHash), now())
         return this.userById(String(r.lastInsertRowid))
       } catch (e) {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return null

@@ -12,7 +12,7 @@ import express, { type Request } from 'express'
 import { createLoginManager } from 'doorman-login'
 import { authErrorHandler, doorman, freshLoginRequired, loginRequired, requireUser } from 'doorman-login/express'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { FORM_LIMIT, INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
 // interface Register { user: User } }` once and writes `requireUser(req)` (or wraps the handler:
@@ -22,11 +22,12 @@ const userOf = (req: Request) => requireUser(req) as User
 
 /** Build the app (tests call this; `npm run example:express` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
-  const users = await Users.load()
-  const { options, close } = await optionsFromEnv(users, env)
+  const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
   const app = express()
-  app.use(express.urlencoded({ extended: false }))
+  app.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }))
+  // The forms here are urlencoded; a POST body of another type is refused rather than read as empty.
+  app.use((req, res, next) => (req.method === 'POST' && req.is('application/x-www-form-urlencoded') === false ? res.status(415).type('text').send('Send the form as application/x-www-form-urlencoded.') : next()))
   app.use(doorman(manager))
 
   app.get('/', async (req, res) => {
@@ -82,6 +83,12 @@ export async function createApp(env: Record<string, string | undefined> = proces
   })
   // Last: a store outage becomes a 503 instead of Express's default 500 page.
   app.use(authErrorHandler())
+  // A body the parser refused (over the limit: 413; malformed: 400): the client's mistake, answered
+  // plainly rather than with Express's default page and a logged stack.
+  app.use((err: { status?: number; expose?: boolean }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!err?.expose || !err.status || err.status < 400 || err.status >= 500 || res.headersSent) return next(err)
+    res.status(err.status).type('text').send(err.status === 413 ? 'Request too large.' : 'Bad request.')
+  })
   return { app, manager, close }
 }
 

@@ -12,7 +12,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import { createLoginManager } from 'doorman-login'
 import { doorman, freshLoginRequired, loginRequired, requireUser } from 'doorman-login/fastify'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { FORM_LIMIT, INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
 // interface Register { user: User } }` once and writes `requireUser(req)` with no cast; these
@@ -22,10 +22,10 @@ const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string 
 
 /** Build the app (tests call this; `npm run example:fastify` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
-  const users = await Users.load()
-  const { options, close } = await optionsFromEnv(users, env)
+  const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
-  const app = Fastify()
+  // Forms here are a few hundred bytes: a longer body is a 413 (Fastify's default allows 1 MiB).
+  const app = Fastify({ bodyLimit: FORM_LIMIT })
   // HTML form posts, without @fastify/formbody: one value per field, the first one wins.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     const out: Record<string, string> = Object.create(null)

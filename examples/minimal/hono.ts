@@ -10,10 +10,12 @@
  */
 import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
 import { createLoginManager, requireUser } from 'doorman-login'
 import { doorman, freshLoginRequired, loginRequired } from 'doorman-login/hono'
 import { closeOnExit } from './store.ts'
-import { INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, Users, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
+import { FORM_LIMIT, INVALID_CREDENTIALS, NEEDS_STORE, NO_SUCH_SESSION, isMain, loginPage, newPasswordProblem, optionsFromEnv, portFromEnv, reauthPage, wantsRemember, type User } from './users.ts'
 
 // The signed-in user behind a guard. A real app declares `declare module 'doorman-login' {
 // interface Register { user: User } }` once and writes `c.get('user')` (non-null behind a guard)
@@ -23,12 +25,24 @@ const userOf = (c: Context) => requireUser(c.get('auth')) as User
 
 /** Build the app (tests call this; `npm run example:hono` also listens). */
 export async function createApp(env: Record<string, string | undefined> = process.env) {
-  const users = await Users.load()
-  const { options, close } = await optionsFromEnv(users, env)
+  const { options, users, close } = await optionsFromEnv(env)
   const manager = createLoginManager(options)
   const app = new Hono()
+  // Forms here are a few hundred bytes: a longer body is refused (413) before it is read.
+  app.use(bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => c.text('Request too large.', 413) }))
   app.use(doorman(manager))
   const here = (c: Context) => { const u = new URL(c.req.url); return u.pathname + u.search }
+  // A form post's fields; a malformed body is the client's mistake (400), another type a 415.
+  const formOf = async (c: Context) => {
+    if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new HTTPException(415, { message: 'Send the form as application/x-www-form-urlencoded or multipart/form-data.' })
+    }
+    try {
+      return await c.req.parseBody()
+    } catch (e) {
+      throw new HTTPException(400, { message: 'The form could not be read.', cause: e })
+    }
+  }
 
   app.get('/', async (c) => {
     const user = (await c.get('auth').getUser()) as User | null
@@ -37,7 +51,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.get('/login', (c) => c.html(loginPage(here(c))))
   app.post('/login', async (c) => {
     const auth = c.get('auth')
-    const form = await c.req.parseBody()
+    const form = await formOf(c)
     const user = await users.authenticate(form.username, form.password)
     if (!user) {
       await auth.flash(INVALID_CREDENTIALS, 'error')
@@ -55,7 +69,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.get('/reauth', loginRequired(), (c) => c.html(reauthPage(here(c), userOf(c).username)))
   app.post('/reauth', loginRequired(), async (c) => {
     const auth = c.get('auth')
-    if (!(await users.checkPassword(userOf(c), (await c.req.parseBody()).password))) {
+    if (!(await users.checkPassword(userOf(c), (await formOf(c)).password))) {
       await auth.flash('Invalid password.', 'error')
       return c.html(reauthPage(here(c), userOf(c).username), 401)
     }
@@ -79,7 +93,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   })
   // A new password changes the auth epoch: the user's other sessions and remember tokens end.
   app.post('/password', freshLoginRequired(), async (c) => {
-    const { password } = await c.req.parseBody()
+    const { password } = await formOf(c)
     const problem = newPasswordProblem(password)
     if (problem) return c.json({ error: problem }, 400)
     await c.get('auth').credentialsChanged(await users.setPassword(userOf(c), password as string))

@@ -19,10 +19,13 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SessionStore } from 'doorman-login'
 import { memoryStore } from 'doorman-login/stores/memory'
+import type { StoreConnection } from './user-table.ts'
 
-/** The store (undefined for sealed cookies) and how to release its connection. */
+/** The store (undefined for sealed cookies), its connection, and how to release it. */
 export interface OpenedStore {
   store: SessionStore | undefined
+  /** The connection the store uses, so the app can keep its users beside the sessions. */
+  connection: StoreConnection
   close(): Promise<void>
 }
 
@@ -39,9 +42,9 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
   const kind = env.SESSION_STORE || 'cookie'
   switch (kind) {
     case 'cookie':
-      return { store: undefined, close: async () => {} }
+      return { store: undefined, connection: { kind: 'none' }, close: async () => {} }
     case 'memory':
-      return { store: memoryStore(), close: async () => {} }
+      return { store: memoryStore(), connection: { kind: 'none' }, close: async () => {} }
     case 'sqlite': {
       const path = env.SQLITE_PATH || './data/minimal.sqlite'
       const [{ default: Database }, { sqliteStore }] = await Promise.all([import('better-sqlite3'), import('doorman-login/stores/sqlite')])
@@ -49,7 +52,7 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
       const db = new Database(path)
       db.pragma('journal_mode = WAL')
       db.pragma('busy_timeout = 5000')
-      return { store: sqliteStore({ db }), close: async () => void db.close() }
+      return { store: sqliteStore({ db }), connection: { kind: 'sqlite', db }, close: async () => void db.close() }
     }
     case 'redis': {
       const url = required(env, 'REDIS_URL', kind, 'redis://127.0.0.1:6379')
@@ -62,14 +65,16 @@ export async function storeFromEnv(env: Record<string, string | undefined> = pro
       })
       client.on('error', (e: Error) => console.warn(`redis: ${e.message}`))
       await client.connect()
-      return { store: redisStore({ client, prefix: env.REDIS_PREFIX || undefined }), close: async () => void (await client.close()) }
+      const prefix = env.REDIS_PREFIX || 'doorman:'
+      return { store: redisStore({ client, prefix }), connection: { kind: 'redis', client, prefix }, close: async () => void (await client.close()) }
     }
     case 'postgres': {
       const connectionString = required(env, 'DATABASE_URL', kind, 'postgres://user@127.0.0.1:5432/app')
       const [{ default: pg }, { postgresStore }] = await Promise.all([import('pg'), import('doorman-login/stores/postgres')])
       const pool = new pg.Pool({ connectionString, connectionTimeoutMillis: 2000, query_timeout: 5000, max: 10 })
       pool.on('error', (e) => console.warn(`postgres: ${e.message}`)) // idle clients cut by a restart
-      return { store: postgresStore({ pool, schema: env.DATABASE_SCHEMA || undefined }), close: () => pool.end() }
+      const schema = env.DATABASE_SCHEMA || undefined
+      return { store: postgresStore({ pool, schema }), connection: { kind: 'postgres', pool, schema }, close: () => pool.end() }
     }
     default:
       throw new Error(`SESSION_STORE must be one of ${KINDS.join(', ')} (got ${JSON.stringify(kind)})`)

@@ -1,5 +1,5 @@
 /**
- * @module examples/minimal/users: the user table (with password changes and the auth epoch that
+ * @module examples/minimal/users: the users (with password changes and the auth epoch that
  * follows the password), the environment, the JSON errors and the two HTML forms shared by the
  * three minimal apps (hono.ts, express.ts, fastify.ts). Each of them serves:
  *
@@ -20,7 +20,9 @@
  * The three device-list routes need a server-side store (`SESSION_STORE`, see store.ts): with
  * sealed cookie sessions they answer 501 `{"error":"needs a server-side store"}`, since a cookie
  * session cannot be listed or ended alone. A password change works with every store: it changes
- * the user's auth epoch ({@link authEpoch}), and sessions made before it stop working.
+ * the user's auth epoch ({@link authEpoch}), and sessions made before it stop working. With a
+ * server-side store the users live in it too (user-table.ts), so several processes of an example
+ * behind one load balancer share users, epochs and password changes.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
@@ -29,6 +31,7 @@ import type { LoginManagerOptions } from 'doorman-login'
 import { PasswordError } from 'doorman-login/errors'
 import { hashPassword, validateNewPassword, verifyPassword } from 'doorman-login/password'
 import { storeFromEnv } from './store.ts'
+import { userTableFor, type UserRow, type UserTable } from './user-table.ts'
 
 /** A user of the example apps. */
 export interface User {
@@ -46,41 +49,43 @@ const SEED = [
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
+const toUser = (row: UserRow | null): User | null =>
+  row && { id: row.id, username: row.username, isActive: row.isActive, passwordHash: row.passwordHash }
+
 /**
- * The users, with passwords hashed (Argon2id) and API tokens kept only as hashes. The table is in
- * memory: each app gets its own copy, and a password change lasts until the process ends.
+ * The users, with passwords hashed (Argon2id) and API tokens kept only as hashes, in a
+ * {@link UserTable}: beside the sessions with a server-side store (so every process of the app
+ * sees the same users and the same password changes), in memory with sealed cookies.
  */
 export class Users {
-  readonly #byId = new Map<string, User>()
-  readonly #idByName = new Map<string, string>()
-  readonly #idByToken = new Map<string, string>()
+  private constructor(readonly table: UserTable) {}
 
-  static #seed: Promise<{ user: User; token?: string }[]> | null = null
-  /** A fresh table of the seed users (their passwords are hashed once per process, ~50 ms each). */
-  static async load(): Promise<Users> {
-    this.#seed ??= Promise.all(SEED.map(async ({ password, token, ...u }) => ({ user: { ...u, passwordHash: await hashPassword(password) }, token })))
-    const users = new Users()
-    for (const { user, token } of await this.#seed) {
-      users.#byId.set(user.id, { ...user })
-      users.#idByName.set(user.username, user.id)
-      if (token) users.#idByToken.set(sha256(token), user.id)
-    }
-    return users
+  static #seed: Promise<UserRow[]> | null = null
+  /**
+   * The users of `table`, adding the seed users that are not there yet (their passwords are
+   * hashed once per process, ~50 ms each; a row already in the table keeps its hash).
+   */
+  static async open(table: UserTable): Promise<Users> {
+    this.#seed ??= Promise.all(
+      SEED.map(async ({ password, token, ...u }) => ({ ...u, passwordHash: await hashPassword(password), tokenHash: token ? sha256(token) : null })),
+    )
+    await table.seed(await this.#seed)
+    return new Users(table)
   }
 
-  byId(id: string): User | null {
-    return this.#byId.get(id) ?? null
+  async byId(id: string): Promise<User | null> {
+    return toUser(await this.table.byId(id))
   }
 
   /** The user whose API token this is; tokens are looked up by hash, never compared as text. */
-  byToken(token: string): User | null {
-    return this.byId(this.#idByToken.get(sha256(token)) ?? '')
+  async byToken(token: string): Promise<User | null> {
+    return toUser(await this.table.byTokenHash(sha256(token)))
   }
 
   /** The user with these credentials, or null; an unknown name costs as much as a wrong password. */
   async authenticate(username: unknown, password: unknown): Promise<User | null> {
     if (typeof username !== 'string' || typeof password !== 'string') return null
-    const user = this.byId(this.#idByName.get(username) ?? '')
+    const user = toUser(await this.table.byName(username))
     return (await verifyPassword(user?.passwordHash, password)) && user ? user : null
   }
 
@@ -91,11 +96,11 @@ export class Users {
 
   /**
    * Give `user` a new password (checked with {@link newPasswordProblem} first) and return the
-   * updated user. The new hash changes the user's auth epoch.
+   * updated user. The new hash changes the user's auth epoch, in every process sharing the table.
    */
   async setPassword(user: User, password: string): Promise<User> {
     const updated = { ...user, passwordHash: await hashPassword(password) }
-    this.#byId.set(user.id, updated)
+    await this.table.setPasswordHash(user.id, updated.passwordHash)
     return updated
   }
 }
@@ -112,23 +117,33 @@ export function newPasswordProblem(password: unknown): string | null {
 }
 
 /**
- * The auth epoch: a short hash of the password hash. A password change changes it, and doorman
- * then refuses every session and remember token made before (cookie sessions included).
+ * The auth epoch: a short hash of the stored password hash. A password change changes it, and
+ * doorman then refuses every session and remember token made before (cookie sessions included).
+ * It is derived from the row, never from anything a process makes at start-up, so processes
+ * sharing the table agree on it.
  */
 export const authEpoch = (user: User) => sha256(user.passwordHash).slice(0, 16)
 
 /**
  * Manager options from the environment: SECRET_KEY, SESSION_PROTECTION, TRUST_PROXY, and the
- * store (SESSION_STORE and its variables, see store.ts). `close` releases the store's connection.
+ * store (SESSION_STORE and its variables, see store.ts); the users, kept beside the sessions
+ * (see user-table.ts). `close` releases the store's connection.
  */
-export async function optionsFromEnv(users: Users, env: Record<string, string | undefined> = process.env): Promise<{ options: LoginManagerOptions<User>; close: () => Promise<void> }> {
+export async function optionsFromEnv(env: Record<string, string | undefined> = process.env): Promise<{ options: LoginManagerOptions<User>; users: Users; close: () => Promise<void> }> {
   const protection = env.SESSION_PROTECTION || 'basic'
   if (protection !== 'off' && protection !== 'basic' && protection !== 'strong') {
     throw new Error(`SESSION_PROTECTION must be off, basic or strong (got ${JSON.stringify(protection)})`)
   }
   const trust = env.TRUST_PROXY || '0'
   if (trust !== '0' && trust !== '1') throw new Error(`TRUST_PROXY must be 0 or 1 (got ${JSON.stringify(trust)})`)
-  const { store, close } = await storeFromEnv(env)
+  const { store, connection, close } = await storeFromEnv(env)
+  let users: Users
+  try {
+    users = await Users.open(await userTableFor(connection))
+  } catch (e) {
+    await close()
+    throw e
+  }
   const options: LoginManagerOptions<User> = {
     // A random secret logs everyone out at each restart: set SECRET_KEY in real deployments.
     secret: env.SECRET_KEY || randomBytes(32).toString('hex'),
@@ -145,7 +160,7 @@ export async function optionsFromEnv(users: Users, env: Record<string, string | 
     loginView: '/login',
     refreshView: '/reauth',
   }
-  return { options, close }
+  return { options, users, close }
 }
 
 /** What `GET /sessions` and the revocation routes answer (501) with cookie sessions. */
@@ -162,6 +177,8 @@ export function portFromEnv(env: Record<string, string | undefined> = process.en
 
 /** What the contract asks `POST /login` to flash on bad credentials. */
 export const INVALID_CREDENTIALS = 'Invalid username or password.'
+/** Largest form body the examples read, in bytes: their forms are a few hundred bytes. */
+export const FORM_LIMIT = 64 * 1024
 
 /** Whether the remember checkbox was ticked. */
 export const wantsRemember = (v: unknown) => v === 'on' || v === '1' || v === 'true'

@@ -1,8 +1,9 @@
 /**
- * @module doorman/adapters/csrf-guard: what every `csrf()` middleware does on a request, so the
+ * @module internal/adapters/csrf-guard: what every `csrf()` middleware does on a request, so the
  * four framework files only say where the form body and the template locals live.
  */
-import { ConfigError, CsrfError } from '../errors.ts'
+import { BodyError, ConfigError, CsrfError } from '../errors.ts'
+import { wantsJson } from '../unauthorized.ts'
 import { isExempt } from '../guards.ts'
 import { checkRequestOrigin, csrfFailure, csrfToken, hasAmbientCredentials, verifyCsrf, type ResolvedCsrfOptions } from '../csrf.ts'
 import type { RequestAuth } from '../auth.ts'
@@ -31,6 +32,8 @@ export async function csrfProtect(auth: RequestAuth<RegisteredUser> | undefined,
       try {
         token = await readField()
       } catch (e) {
+        // A body that cannot be read is the client's mistake (400, 413), not a CSRF refusal.
+        if (e instanceof BodyError) return bodyRefused(e, auth)
         throw e instanceof CsrfError ? e : new CsrfError('token-malformed', 'CSRF token missing or invalid.')
       }
     }
@@ -40,6 +43,13 @@ export async function csrfProtect(auth: RequestAuth<RegisteredUser> | undefined,
     if (!(e instanceof CsrfError)) throw e
     return o.onFailure ? o.onFailure(e, auth) : csrfFailure(e, auth)
   }
+}
+
+/** The answer to a form body that could not be read: 400 or 413, JSON for JSON clients. */
+function bodyRefused(e: BodyError, auth: RequestAuth<any>): Response {
+  if (!wantsJson((n) => auth.request.header(n))) return e.getResponse()
+  const error = e.reason === 'too-large' ? 'payload_too_large' : 'bad_request'
+  return Response.json({ error, code: e.code, message: e.message.replace(/^doorman: /, '') }, { status: e.status, headers: { 'cache-control': 'no-store' } })
 }
 
 /** A per-request, memoised `csrfToken()` for template locals: no session work until a template asks. */

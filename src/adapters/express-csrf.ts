@@ -1,5 +1,5 @@
 /**
- * @module doorman/express (csrf): the CSRF middleware for Express, exported from `doorman-login/express`.
+ * @module internal/adapters/express-csrf: the CSRF middleware for Express, exported from `doorman-login/express`.
  *
  * @example
  * ```ts

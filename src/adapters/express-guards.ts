@@ -1,5 +1,5 @@
 /**
- * @module doorman/express (guards): `loginRequired`, `freshLoginRequired`, `protect` and
+ * @module internal/adapters/express-guards: `loginRequired`, `freshLoginRequired`, `protect` and
  * `requireUser` for Express, exported from `doorman-login/express`.
  *
  * Express's types cannot carry what a middleware proved to the handlers after it, so a guard that
@@ -17,19 +17,14 @@ import type { RequestAuth } from '../auth.ts'
 import { checkFreshLogin, checkLogin, isExempt, requireUser as loadedUser, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { RegisteredUser } from '../types.ts'
 
-// Express's default route-parameter and query types, read off Request so that only `express`'s own
-// types are imported (a strict package manager may not hoist express-serve-static-core or qs).
-type ParamsDictionary = Request['params']
-type ParsedQs = Request['query']
-
 /** An Express request whose user is known to be logged in: what a guarded handler receives. */
 export type AuthenticatedRequest<
-  P = ParamsDictionary,
+  P = Request['params'],
   ResBody = unknown,
   ReqBody = unknown,
-  ReqQuery = ParsedQs,
+  ReqQuery = Request['query'],
   Locals extends Record<string, unknown> = Record<string, unknown>,
-> = Request<P, ResBody, ReqBody, ReqQuery, Locals> & { user: Express.User & RegisteredUser }
+> = Request<P, ResBody, ReqBody, ReqQuery, Locals> & { user: RegisteredUser }
 
 /**
  * A route handler behind a guard: `req.user` is the logged-in user, never undefined. `req.body` is
@@ -37,10 +32,10 @@ export type AuthenticatedRequest<
  * `(req: AuthenticatedRequest<{ id: string }, unknown, { title: string }>, res) => …`.
  */
 export type GuardedHandler<
-  P = ParamsDictionary,
+  P = Request['params'],
   ResBody = unknown,
   ReqBody = unknown,
-  ReqQuery = ParsedQs,
+  ReqQuery = Request['query'],
   Locals extends Record<string, unknown> = Record<string, unknown>,
 > = (
   req: AuthenticatedRequest<P, ResBody, ReqBody, ReqQuery, Locals>,
@@ -93,7 +88,7 @@ function wrap<P, ResBody, ReqBody, ReqQuery, Locals extends Record<string, unkno
  */
 export interface ExpressGuard<O extends object> {
   (options?: O): RequestHandler
-  <P = ParamsDictionary, ResBody = unknown, ReqBody = unknown, ReqQuery = ParsedQs, Locals extends Record<string, unknown> = Record<string, unknown>>(
+  <P = Request['params'], ResBody = unknown, ReqBody = unknown, ReqQuery = Request['query'], Locals extends Record<string, unknown> = Record<string, unknown>>(
     handler: GuardedHandler<P, ResBody, ReqBody, ReqQuery, Locals>,
     options?: O,
   ): RequestHandler
@@ -142,8 +137,6 @@ export function protect(options: LoginRequiredOptions & { exempt?: readonly Exem
  * app.get('/profile', loginRequired(), (req, res) => res.send(requireUser(req).name))
  * ```
  */
-export function requireUser(req: Request): Express.User & RegisteredUser {
-  // The manager's user type is the registered one (checked by doorman()'s signature), which
-  // Express.User extends.
-  return loadedUser(req.auth) as Express.User & RegisteredUser
+export function requireUser(req: Request): RegisteredUser {
+  return loadedUser(req.auth)
 }

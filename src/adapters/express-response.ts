@@ -1,5 +1,5 @@
 /**
- * @module doorman/adapters/express-response: holding an Express response until the request's
+ * @module internal/adapters/express-response: holding an Express response until the request's
  * auth state is committed. Cookies must be written before the headers leave, and writing a
  * store-backed session is async, so the first `res.write`/`res.end` waits for that commit when
  * there is one (express-session does the same); calls made while it waits are queued and replayed

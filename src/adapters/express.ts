@@ -1,5 +1,5 @@
 /**
- * @module doorman/express: Express middleware (Express 4 and 5). `req.auth` is the request's auth
+ * Express middleware (Express 4 and 5). `req.auth` is the request's auth
  * object, `req.user` the user once loaded, and `res.locals.currentUser` is set for templates
  * (`res.render` waits for the user to load first, as Flask-Login's context processor does).
  *
@@ -12,6 +12,8 @@
  * app.get('/private', loginRequired((req, res) => res.send(`Hi ${req.user.name}`)))
  * app.use(authErrorHandler())
  * ```
+ *
+ * @module doorman-login/express
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import { RequestAuth } from '../auth.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/fastify (csrf): the CSRF hook for Fastify, exported from `doorman-login/fastify`.
+ * @module internal/adapters/fastify-csrf: the CSRF hook for Fastify, exported from `doorman-login/fastify`.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * @module doorman/adapters/fastify-reply: writing doorman's own responses (a guard's 401/303, a
+ * @module internal/adapters/fastify-reply: writing doorman's own responses (a guard's 401/303, a
  * store outage's 503) through a Fastify reply.
  */
 import type { FastifyReply } from 'fastify'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/adapters/fastify-request: doorman's per-request object over a Fastify request.
+ * @module internal/adapters/fastify-request: doorman's per-request object over a Fastify request.
  */
 import type { FastifyRequest } from 'fastify'
 import { RequestAuth } from '../auth.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/fastify (requireUser): the typed user of a guarded Fastify route, exported from
+ * @module internal/adapters/fastify-user: the typed user of a guarded Fastify route, exported from
  * `doorman-login/fastify`.
  */
 import type { FastifyRequest } from 'fastify'

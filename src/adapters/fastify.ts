@@ -1,5 +1,5 @@
 /**
- * @module doorman/fastify: a Fastify plugin. `request.auth` is the request's auth object,
+ * A Fastify plugin. `request.auth` is the request's auth object,
  * `request.user` the user once loaded, and `reply.locals.currentUser` is set for templates.
  *
  * @example
@@ -10,6 +10,8 @@
  * await app.register(doorman, { manager })
  * app.get('/private', { preHandler: loginRequired() }, async (req) => `Hi ${requireUser(req).name}`)
  * ```
+ *
+ * @module doorman-login/fastify
  */
 import type { FastifyPluginCallback, FastifyRequest, preHandlerHookHandler, onRequestAsyncHookHandler } from 'fastify'
 import { RequestAuth } from '../auth.ts'

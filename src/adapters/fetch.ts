@@ -1,5 +1,5 @@
 /**
- * @module doorman/fetch: the reference adapter, for any Web-standard fetch handler (Bun.serve,
+ * The reference adapter, for any Web-standard fetch handler (Bun.serve,
  * Deno.serve, Cloudflare Workers, Next.js route handlers, `@hono/node-server`'s `serve`…).
  *
  * @example
@@ -9,6 +9,8 @@
  *   fetch: withAuth(manager, loginRequired(async (request, auth) => new Response(`Hi ${requireUser(auth).name}`))),
  * }
  * ```
+ *
+ * @module doorman-login/fetch
  */
 import { RequestAuth } from '../auth.ts'
 import { runWithAuth } from '../ambient.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/hono (csrf): the CSRF middleware for Hono, exported from `doorman-login/hono`.
+ * @module internal/adapters/hono-csrf: the CSRF middleware for Hono, exported from `doorman-login/hono`.
  *
  * @example
  * ```ts
@@ -11,6 +11,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { resolveCsrfOptions, type CsrfOptions } from '../csrf.ts'
 import { csrfProtect, lazyToken } from './csrf-guard.ts'
+import { readFormBody } from '../form-body.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -21,8 +22,9 @@ declare module 'hono' {
 
 /**
  * Check every unsafe request (see `doorman-login/csrf`) and set `c.get('csrfToken')` for templates.
- * Mount after `doorman()`. The form field is read with `c.req.parseBody({ all: true })`, which
- * Hono caches, so the handler can parse the body again.
+ * Mount after `doorman()`. The form field is read from a clone of the request (at most
+ * `maxBodySize` bytes: 413 beyond, 400 when malformed, never a 500), so the handler can parse the
+ * body again.
  *
  * @param options - see `CsrfOptions`; checked now.
  */
@@ -31,7 +33,10 @@ export function csrf(options: CsrfOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     const auth = c.get('auth')
     if (auth) c.set('csrfToken', lazyToken(auth))
-    const denied = await csrfProtect(auth, o, async () => (await c.req.parseBody({ all: true }))[o.tokenField])
+    const denied = await csrfProtect(auth, o, async () => {
+      const values = (await readFormBody(c.req.raw, o.maxBodySize)).getAll(o.tokenField)
+      return values.length > 1 ? values : values[0]
+    })
     if (denied) return denied
     await next()
   }

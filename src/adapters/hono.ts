@@ -1,5 +1,5 @@
 /**
- * @module doorman/hono: Hono middleware. `c.get('auth')` is the request's auth object and
+ * Hono middleware. `c.get('auth')` is the request's auth object and
  * `c.get('user')` the user once loaded (both typed through `Register`).
  *
  * @example
@@ -10,6 +10,8 @@
  * app.use(doorman(manager))
  * app.get('/private', loginRequired(), (c) => c.text(`Hi ${c.get('user').name}`))
  * ```
+ *
+ * @module doorman-login/hono
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { RequestAuth } from '../auth.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/adapters/shared: what every adapter does at the end of a request.
+ * @module internal/adapters/shared: what every adapter does at the end of a request.
  */
 import { responseForError } from '../unauthorized.ts'
 import type { RequestAuth } from '../auth.ts'

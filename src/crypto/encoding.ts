@@ -1,4 +1,4 @@
-/** @module doorman/crypto/encoding: base64url and UTF-8 helpers that run on every runtime. */
+/** @module internal/crypto/encoding: base64url and UTF-8 helpers that run on every runtime. */
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })

@@ -1,5 +1,5 @@
 /**
- * @module doorman/crypto/keyring: a list of secrets for rotation, with purpose-separated keys.
+ * @module internal/crypto/keyring: a list of secrets for rotation, with purpose-separated keys.
  *
  * The first secret seals and signs; every secret in the list still opens, so rotating a secret is
  * "put the new one first, drop the old one once its cookies have expired" (ASVS 11.2.2). Each seal

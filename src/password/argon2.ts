@@ -1,4 +1,4 @@
-/** @module doorman/password/argon2: Argon2 PHC strings through the `argon2` package, and the dummy verify. */
+/** @module internal/password/argon2: Argon2 PHC strings through the `argon2` package, and the dummy verify. */
 
 import { randomBytes } from 'node:crypto'
 import { lazyModule } from './load.ts'

@@ -1,4 +1,4 @@
-/** @module doorman/password/bcrypt: verify `$2a$`, `$2b$` and `$2y$` bcrypt hashes through `bcryptjs`, without truncation. */
+/** @module internal/password/bcrypt: verify `$2a$`, `$2b$` and `$2y$` bcrypt hashes through `bcryptjs`, without truncation. */
 
 import { lazyModule } from './load.ts'
 

@@ -1,4 +1,4 @@
-/** @module doorman/password/load: load an optional hashing package on first use, with a clear error. */
+/** @module internal/password/load: load an optional hashing package on first use, with a clear error. */
 
 import { ConfigError } from '../errors.ts'
 

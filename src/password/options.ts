@@ -1,4 +1,4 @@
-/** @module doorman/password/options: hashing options, their defaults and checks, and password input checks. */
+/** @module internal/password/options: hashing options, their defaults and checks, and password input checks. */
 
 import { ConfigError, PasswordError } from '../errors.ts'
 

@@ -1,7 +1,8 @@
-/** @module doorman/password/policy: the new-password policy (length and blocklist, no composition rules). */
+/** @module internal/password/policy: the new-password policy (length and blocklist, no composition rules). */
 
 import { ConfigError, PasswordError } from '../errors.ts'
 import { DEFAULT_PASSWORD_OPTIONS, assertUsablePassword, checkInteger } from './options.ts'
+import { normalizePassword } from './normalize.ts'
 
 /**
  * What a new password must satisfy. There are deliberately no composition rules (no "one digit,
@@ -84,21 +85,25 @@ function listed(list: Iterable<string>, password: string): boolean {
 
 // The checks both entry points share: length and form, then a listed blocklist. Returns the
 // blocklist predicate still to run (sync or async, each entry point handles it), or null.
-function checkStatic(password: string, policy: PasswordPolicy | undefined): ((pw: string) => unknown) | null {
+// The password is checked in the NFKC form hashPassword stores (length in its code points).
+function checkStatic(password: string, policy: PasswordPolicy | undefined): { normalized: string; blocklist: ((pw: string) => unknown) | null } {
   const resolved = resolvePolicy(policy)
-  checkShape(password, resolved)
+  assertUsablePassword(password, resolved.maxLength)
+  const normalized = normalizePassword(password)
+  checkShape(normalized, resolved)
   const { blocklist } = resolved
-  if (blocklist === undefined) return null
-  if (typeof blocklist === 'function') return blocklist
-  if (listed(blocklist, password)) throw breached()
-  return null
+  if (blocklist === undefined) return { normalized, blocklist: null }
+  if (typeof blocklist === 'function') return { normalized, blocklist }
+  if (listed(blocklist, normalized)) throw breached()
+  return { normalized, blocklist: null }
 }
 
 /**
  * Checks a new password (at sign-up or change) against the policy, synchronously.
  *
- * Rules, in order: a non-empty string; at most `maxLength` bytes; well-formed Unicode; at least
- * `minLength` code points; not on the blocklist. A blocklist predicate must return a plain boolean
+ * Rules, in order: a non-empty string; at most `maxLength` bytes; well-formed Unicode; then, on
+ * its NFKC form (what `hashPassword` stores): at most `maxLength` bytes, at least
+ * `minLength` code points, not on the blocklist (a predicate receives the NFKC form). A blocklist predicate must return a plain boolean
  * here; for an async predicate use {@link checkNewPassword}.
  *
  * @param password - the proposed password, exactly as the user typed it.
@@ -112,9 +117,9 @@ function checkStatic(password: string, policy: PasswordPolicy | undefined): ((pw
  * ```
  */
 export function validateNewPassword(password: string, policy?: PasswordPolicy): void {
-  const blocklist = checkStatic(password, policy)
+  const { normalized, blocklist } = checkStatic(password, policy)
   if (!blocklist) return
-  const verdict: unknown = blocklist(password)
+  const verdict: unknown = blocklist(normalized)
   if (typeof verdict === 'boolean') {
     if (verdict) throw breached()
     return
@@ -143,9 +148,9 @@ export function validateNewPassword(password: string, policy?: PasswordPolicy): 
  * ```
  */
 export async function checkNewPassword(password: string, policy?: PasswordPolicy): Promise<void> {
-  const blocklist = checkStatic(password, policy)
+  const { normalized, blocklist } = checkStatic(password, policy)
   if (!blocklist) return
-  const verdict: unknown = await blocklist(password)
+  const verdict: unknown = await blocklist(normalized)
   if (typeof verdict !== 'boolean') {
     throw new ConfigError('policy.blocklist', `must return a boolean (got ${typeof verdict})`)
   }

@@ -1,4 +1,4 @@
-/** @module doorman/password/werkzeug: verify Werkzeug (Flask) `pbkdf2:` and `scrypt:` password hashes. */
+/** @module internal/password/werkzeug: verify Werkzeug (Flask) `pbkdf2:` and `scrypt:` password hashes. */
 
 import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'

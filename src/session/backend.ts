@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/backend: how a session is read from its cookie and written back.
+ * @module internal/session/backend: how a session is read from its cookie and written back.
  *
  * Two backends share one shape. The sealed-cookie backend keeps the whole session inside an
  * AES-256-GCM seal (no infrastructure), here. The store backend (store-backend.ts) keeps logged-in sessions in a
@@ -14,6 +14,7 @@ import type { Keyring } from '../crypto/keyring.ts'
 import { MAX_COOKIE_SIZE } from '../defaults.ts'
 import { Session, sanitizeData } from './session.ts'
 import { SealCache, type OpenedSeal } from './seal-cache.ts'
+import { shedDoormanData } from '../flashes.ts'
 import type { SessionStore } from './store.ts'
 
 /** What a backend needs to know about the request it serves. */
@@ -96,7 +97,11 @@ export class CookieSessionBackend implements SessionBackend {
   constructor(
     readonly keyring: Keyring,
     readonly timeouts: SessionTimeouts,
-    readonly cookieName: string,
+    /**
+     * Bytes of the Set-Cookie line besides the value (name, `=` and the longest attributes this
+     * cookie can have), counted against RFC 6265 §6.1's 4096 as browsers must accept them.
+     */
+    readonly cookieOverhead: number,
     /** Opened seals to keep (see {@link SealCache}); 0 opens every cookie afresh. */
     sealCache = 0,
   ) {
@@ -196,11 +201,20 @@ export class CookieSessionBackend implements SessionBackend {
     if (session.rotated) session.createdAt = info.now
     session.lastSeenAt = info.now
     session.id ??= randomToken(16)
-    const env = { i: session.id, c: session.createdAt, a: session.lastSeenAt, p: session.permanent ? 1 : 0, d: session.toJSON() }
-    const value = await this.keyring.seal(JSON.stringify(env))
-    // Browsers count name + value against the 4096-byte limit; fail loudly rather than lose data.
-    const size = this.cookieName.length + 1 + value.length
-    if (size > MAX_COOKIE_SIZE) throw new SessionTooLargeError(size, MAX_COOKIE_SIZE)
+    let value = await this.#seal(session)
+    // RFC 6265 §6.1 counts name, value and attributes. Over it, doorman's own data (flashes, a
+    // kept `next`) is dropped first, so nothing doorman wrote can fail a request or lock a user
+    // out; what is left over the limit is the app's, which must hear of it rather than lose it.
+    while (this.cookieOverhead + value.length > MAX_COOKIE_SIZE) {
+      if (!shedDoormanData(session)) throw new SessionTooLargeError(this.cookieOverhead + value.length, MAX_COOKIE_SIZE)
+      if (session.isEmpty) return session.origin === 'new' ? null : { expire: true }
+      value = await this.#seal(session)
+    }
     return session.permanent ? { value, maxAge: Math.max(1, expiresAt(session, this.timeouts) - info.now) } : { value }
+  }
+
+  #seal(session: Session): Promise<string> | string {
+    const env = { i: session.id, c: session.createdAt, a: session.lastSeenAt, p: session.permanent ? 1 : 0, d: session.toJSON() }
+    return this.keyring.seal(JSON.stringify(env))
   }
 }

@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/seal-cache: sealed session cookies already opened, kept so that the next
+ * @module internal/session/seal-cache: sealed session cookies already opened, kept so that the next
  * request carrying the same cookie skips its decryption.
  *
  * A browser sends the same session cookie with every request until the session changes (a login,

@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/session: the per-request session object.
+ * @module internal/session/session: the per-request session object.
  *
  * A plain key/value map with a `changed` flag (marked on write, as fastify-secure-session does,
  * rather than hashing the data to detect changes), plus the timestamps the server checks for idle

@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/store-backend: the server-side store backend. Logged-in sessions live in
+ * @module internal/session/store-backend: the server-side store backend. Logged-in sessions live in
  * a {@link SessionStore} under the SHA-256 of a random cookie token; data held before login stays
  * in a sealed cookie, so anonymous traffic never creates a row (Django CVE-2015-5143). A store
  * failure is a {@link StoreError}, which adapters answer with a 503.
@@ -10,6 +10,7 @@ import type { Keyring } from '../crypto/keyring.ts'
 import { SESSION_KEYS } from '../defaults.ts'
 import { Session, sanitizeData } from './session.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
+import { StoreHealth } from '../store-health.ts'
 import { CookieSessionBackend, expired, expiresAt, promised, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
@@ -18,9 +19,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/
 // this backend wrote, and reads as nothing.
 const preLogin = (s: Session | null): boolean => s !== null && !s.has(SESSION_KEYS.userId)
 
-function storeFailure(op: string, cause: unknown): StoreError {
-  return new StoreError(`doorman: the session store failed during ${op}`, { cause })
-}
 
 /** The server-side store backend (with sealed cookies for data held before login). */
 export class StoreSessionBackend implements SessionBackend {
@@ -29,10 +27,18 @@ export class StoreSessionBackend implements SessionBackend {
     readonly store: SessionStore,
     keyring: Keyring,
     readonly timeouts: SessionTimeouts,
-    cookieName: string,
+    /** See {@link CookieSessionBackend}: the Set-Cookie bytes besides the value. */
+    cookieOverhead: number,
     sealCache = 0,
+    /** Logs (or reports) each outage transition once; see store-health.ts. */
+    readonly health = new StoreHealth('session store'),
   ) {
-    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieName, sealCache)
+    this.#sealed = new CookieSessionBackend(keyring, timeouts, cookieOverhead, sealCache)
+  }
+
+  #failure(op: string, cause: unknown): StoreError {
+    this.health.failed(cause)
+    return new StoreError(`doorman: the session store failed during ${op}`, { cause })
   }
 
   load(values: readonly string[], info: SessionRequestInfo): Promise<Session> {
@@ -62,17 +68,18 @@ export class StoreSessionBackend implements SessionBackend {
     try {
       got = Promise.resolve(this.store.get(key))
     } catch (e) {
-      return Promise.reject(storeFailure('get', e))
+      return Promise.reject(this.#failure('get', e))
     }
     return got.then(
       (rec) => {
+        this.health.succeeded()
         if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) return this.loadNow(values, info, i + 1)
         const s = new Session({ id: key, data: sanitizeData(rec.data), origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
         storeMeta.set(s, rec)
         return s
       },
       (e) => {
-        throw storeFailure('get', e)
+        throw this.#failure('get', e)
       },
     )
   }
@@ -83,15 +90,22 @@ export class StoreSessionBackend implements SessionBackend {
     return session.origin === 'store' && !!session.id && !session.rotated && !session.changed && now - session.lastSeenAt < this.timeouts.touchInterval
   }
 
+  // A store call that answered: the end of an outage, if there was one.
+  async #ok<T>(op: Promise<T>): Promise<T> {
+    const v = await op
+    this.health.succeeded()
+    return v
+  }
+
   async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
     const userId = session.get(SESSION_KEYS.userId)
     try {
       if (session.previousId) {
-        await this.store.destroy(session.previousId)
+        await this.#ok(this.store.destroy(session.previousId))
         session.previousId = null
       }
       if (typeof userId !== 'string') {
-        if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
+        if (session.origin === 'store' && session.id) await this.#ok(this.store.destroy(session.id))
         if (session.origin === 'store' && session.isEmpty) return { expire: true }
         if (session.origin === 'store') session.origin = 'cookie'
         return await this.#sealed.save(session, info)
@@ -113,7 +127,7 @@ export class StoreSessionBackend implements SessionBackend {
           userAgent: info.userAgent ?? null,
           rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
         }
-        await this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now))
+        await this.#ok(this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now)))
         session.id = key
         session.origin = 'store'
         storeMeta.set(session, rec)
@@ -132,16 +146,16 @@ export class StoreSessionBackend implements SessionBackend {
         if (pendingSelector.has(session)) rec.rememberSelector = pendingSelector.get(session) ?? null
         // A false here means the session was destroyed meanwhile (a logout raced this request):
         // nothing is re-created and no cookie is sent.
-        await this.store.update(session.id, rec, Math.max(1, rec.expiresAt - info.now))
+        await this.#ok(this.store.update(session.id, rec, Math.max(1, rec.expiresAt - info.now)))
       } else if (touch) {
         session.lastSeenAt = info.now
         const exp = expiresAt(session, this.timeouts)
-        await this.store.touch(session.id, info.now, exp, Math.max(1, exp - info.now))
+        await this.#ok(this.store.touch(session.id, info.now, exp, Math.max(1, exp - info.now)))
       }
       return null
     } catch (e) {
       if (e instanceof SessionTooLargeError || e instanceof StoreError) throw e
-      throw storeFailure('save', e)
+      throw this.#failure('save', e)
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * @module doorman/session/store: the interface every server-side session store implements.
+ * @module internal/session/store: the interface every server-side session store implements.
  *
  * A store keeps records under a key that is the SHA-256 of the cookie token, never the token
  * itself, so a leaked table or an index-timing side channel yields nothing usable (Rack

@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/memory: an in-process session store, for development, tests and
+ * An in-process session store, for development, tests and
  * single-process apps that accept losing sessions on restart.
  *
  * @example
@@ -7,6 +7,8 @@
  * import { memoryStore } from 'doorman-login/stores/memory'
  * const manager = createLoginManager({ secret, userLoader, store: memoryStore() })
  * ```
+ *
+ * @module doorman-login/stores/memory
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 

@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/postgres-sql: the schema and statements of the PostgreSQL store.
+ * @module internal/stores/postgres-sql: the schema and statements of the PostgreSQL store.
  * Internal: `postgresSchema` is public through `doorman-login/stores/postgres`.
  */
 import { ConfigError } from '../errors.ts'

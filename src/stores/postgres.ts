@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/postgres: sessions and remember-me tokens in PostgreSQL.
+ * Sessions and remember-me tokens in PostgreSQL.
  *
  * Give it the app's `pg` `Pool` (or `Client`), a `postgres` (porsager) `sql` instance, or any
  * `query(text, values)` function; no driver is a dependency. Tables are created on first use
@@ -18,6 +18,8 @@
  * pool.on('error', (e) => log.warn('postgres', e.message)) // idle clients dropped by a restart
  * const manager = createLoginManager({ secret, userLoader, store: postgresStore({ pool }) })
  * ```
+ *
+ * @module doorman-login/stores/postgres
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'

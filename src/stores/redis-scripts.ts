@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/redis-scripts: the Lua scripts of the Redis store. Internal: not a
+ * @module internal/stores/redis-scripts: the Lua scripts of the Redis store. Internal: not a
  * public subpath. Every script touches exactly one key (`KEYS[1]`), so it runs on Redis Cluster.
  */
 

@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/redis: sessions and remember-me tokens in Redis, with native expiry.
+ * Sessions and remember-me tokens in Redis, with native expiry.
  *
  * Give it the app's client: node-redis v4/v5 (`createClient`, `createCluster`, `createSentinel`) or
  * ioredis (`Redis`, also with `sentinels`, or `Cluster`); neither is a dependency. A session read
@@ -32,6 +32,8 @@
  * await client.connect()
  * const manager = createLoginManager({ secret, userLoader, store: redisStore({ client }) })
  * ```
+ *
+ * @module doorman-login/stores/redis
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'

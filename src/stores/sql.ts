@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/sql: rows ↔ records for the SQL stores (SQLite, PostgreSQL). Internal:
+ * @module internal/stores/sql: rows ↔ records for the SQL stores (SQLite, PostgreSQL). Internal:
  * not a public subpath.
  */
 import type { RememberTokenRecord, SessionRecord } from '../session/store.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/stores/sqlite: sessions and remember-me tokens in SQLite, the embedded default.
+ * Sessions and remember-me tokens in SQLite, the embedded default.
  *
  * The store takes the app's database handle, typed by the few methods it calls (`prepare(sql)`
  * with `get`/`run`/`all`, and `exec`), so better-sqlite3, `node:sqlite` and `bun:sqlite` all fit
@@ -19,6 +19,8 @@
  * db.pragma('mmap_size = 1073741824')
  * const manager = createLoginManager({ secret, userLoader, store: sqliteStore({ db }) })
  * ```
+ *
+ * @module doorman-login/stores/sqlite
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'

@@ -1,11 +1,13 @@
 /**
- * @module doorman/testing: test helpers. `loginAs` logs a user in for a test client or a browser;
+ * Test helpers. `loginAs` logs a user in for a test client or a browser;
  * `testStore` and `testRememberTokenStore` are the conformance suites every store must pass.
  *
  * @example
  * ```ts
  * import { loginAs, testStore, testRememberTokenStore } from 'doorman-login/testing'
  * ```
+ *
+ * @module doorman-login/testing
  */
 export { loginAs } from './login-as.ts'
 export type { LoginAsOptions, TestLogin } from './login-as.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/login-as: log a user in for a test client or a browser, without the
+ * @module internal/testing/login-as: log a user in for a test client or a browser, without the
  * login form, producing a session that passes session protection.
  */
 import { RequestAuth } from '../auth.ts'
@@ -40,7 +40,9 @@ export interface TestLogin {
  * const res = await app.request('/private', { headers: { cookie: cookieHeader } })
  * ```
  */
-export async function loginAs<U extends object>(manager: LoginManager<U>, user: NoInfer<U>, options: LoginAsOptions = {}): Promise<TestLogin> {
+// `[U][U extends unknown ? 0 : never]` is U, in a form TypeScript does not infer U from (NoInfer<U>
+// before TypeScript 5.4): the user must be of the manager's type, not widen it.
+export async function loginAs<U extends object>(manager: LoginManager<U>, user: [U][U extends unknown ? 0 : never], options: LoginAsOptions = {}): Promise<TestLogin> {
   const origin = options.origin ?? 'http://localhost'
   const headers: Record<string, string> = {}
   if (options.userAgent) headers['user-agent'] = options.userAgent

@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/remember-suite: the conformance suite every `RememberTokenStore` must pass.
+ * @module internal/testing/remember-suite: the conformance suite every `RememberTokenStore` must pass.
  *
  * It registers `node:test` tests; run it from a test file with a factory that returns a fresh,
  * empty store each time (a new key prefix, schema or database). What it pins down is what the

@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/store-suite: the conformance suite every `SessionStore` must pass.
+ * @module internal/testing/store-suite: the conformance suite every `SessionStore` must pass.
  *
  * It registers `node:test` tests; run it from a test file with a factory that returns a fresh,
  * empty store each time (a new key prefix, schema or database).

@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/throttle-suite: the conformance suite every `ThrottleStore` must pass.
+ * @module internal/testing/throttle-suite: the conformance suite every `ThrottleStore` must pass.
  *
  * It registers `node:test` tests; run it from a test file with a factory that returns a fresh,
  * empty store each time (or one whose keys other tests never use: every test here uses new keys).

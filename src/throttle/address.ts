@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle/address: the client network a throttle counts against.
+ * @module internal/throttle/address: the client network a throttle counts against.
  *
  * One IPv6 host usually holds a whole /64 and can rotate through it freely, so counting raw IPv6
  * text gives every attempt a fresh bucket (better-auth CVE-2026-45364). Addresses are parsed, not

@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle: login throttling per account and per client network, in a shared
+ * Login throttling per account and per client network, in a shared
  * store (memory, SQLite, Redis, PostgreSQL) so it holds across instances. The policy, and why an
  * attacker cannot use it to lock a victim out, is in docs/throttle.md.
  *
@@ -15,11 +15,14 @@
  *   await (ok && user ? throttle.success(attempt) : throttle.failure(attempt))
  * })
  * ```
+ *
+ * @module doorman-login/throttle
  */
 import { AuthError, ConfigError, StoreError, ThrottledError } from '../errors.ts'
 import { MIN_SECRET_LENGTH } from '../defaults.ts'
 import { optionSeconds, type Duration } from '../duration.ts'
 import { mac, prepareKey, type PreparedKey } from '../crypto/primitives.ts'
+import { StoreHealth } from '../store-health.ts'
 import { clientNetwork } from './address.ts'
 import type { LoginAttempt, LoginFailureEvent, ThrottleDelta, ThrottleStore, ThrottleVerdict } from './types.ts'
 
@@ -27,7 +30,7 @@ export { clientNetwork, parseIpv6 } from './address.ts'
 export type { ThrottleBucket, ThrottleDelta, ThrottleStore, LoginAttempt, ThrottleVerdict, LoginFailureEvent } from './types.ts'
 export { memoryThrottleStore, MemoryThrottleStore } from './memory.ts'
 export { sqliteThrottleStore, sqliteThrottleSchema } from './sqlite.ts'
-export type { SqliteThrottleOptions, SqliteThrottleDatabase } from './sqlite.ts'
+export type { SqliteThrottleOptions, SqliteThrottleDatabase, SqliteThrottleStatement } from './sqlite.ts'
 export { redisThrottleStore } from './redis.ts'
 export type { RedisThrottleOptions, RedisThrottleClient } from './redis.ts'
 export { postgresThrottleStore, postgresThrottleSchema } from './postgres.ts'
@@ -154,14 +157,20 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
   const hash = async (text: string) => mac(await (key ??= Promise.resolve(prepareKey(o.secret, 'throttle'))), text)
   const seconds = () => Math.floor(o.now() / 1000)
 
+  // An outage is logged once when it starts and once when it ends, not per refused login.
+  const health = new StoreHealth('login-throttle store')
   const store = {
     async run<T>(fn: () => Promise<T>): Promise<T> {
+      let out: T
       try {
-        return await fn()
+        out = await fn()
       } catch (e) {
         if (e instanceof AuthError) throw e
+        health.failed(e)
         throw new StoreError('doorman/throttle: the throttle store failed', { cause: e })
       }
+      health.succeeded()
+      return out
     },
     hit: (k: string, win: number, now: number, d?: ThrottleDelta) => store.run(() => o.store.hit(k, win, now, d)),
     peek: (k: string, now: number) => store.run(() => o.store.peek(k, now)),

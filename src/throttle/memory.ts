@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle/memory: throttle counters in this process, for development, tests and
+ * @module internal/throttle/memory: throttle counters in this process, for development, tests and
  * single-process apps (counts are lost on restart and not shared between instances).
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle/postgres: throttle counters in PostgreSQL, shared by every instance.
+ * @module internal/throttle/postgres: throttle counters in PostgreSQL, shared by every instance.
  *
  * Takes a `query(text, values)` function (node-postgres `pool.query`, bound, or any client of that
  * shape); the driver is not a dependency. One table, `<prefix>throttle` (optionally schema

@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle/redis: throttle counters in Redis, shared by every instance.
+ * @module internal/throttle/redis: throttle counters in Redis, shared by every instance.
  *
  * Give it the app's client: node-redis v4/v5 (`createClient`, `createCluster`) or ioredis (`Redis`,
  * `Cluster`); neither is a dependency. Each bucket is one hash, `<prefix><key>`, updated by a

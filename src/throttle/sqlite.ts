@@ -1,5 +1,5 @@
 /**
- * @module doorman/throttle/sqlite: throttle counters in SQLite, beside the sessions.
+ * @module internal/throttle/sqlite: throttle counters in SQLite, beside the sessions.
  *
  * Takes the app's database handle typed by the two methods it calls (`prepare(sql)` with
  * `get`/`run`), so better-sqlite3, `node:sqlite` and `bun:sqlite` fit and none is a dependency.

@@ -1,4 +1,4 @@
-/** @module doorman/throttle/types: the throttle's data types and the store interface, re-exported by `doorman-login/throttle`. */
+/** @module internal/throttle/types: the throttle's data types and the store interface, re-exported by `doorman-login/throttle`. */
 
 /** One counter as a store keeps it. Times are seconds since the epoch (the throttle's clock). */
 export interface ThrottleBucket {

@@ -18,12 +18,18 @@
  *   GET  /locals           the template user (res.locals / reply.locals / c.get('user'))
  *   ALL  /ambient[?login=<id>]  the ambient `currentUser()` (after an ambient `loginUser()`), or `no-context`
  *   /area/*                protect() with exempt ['/area/login', '/area/public/*']
+ *   GET  /csrf-form        a masked CSRF token (text); POST /csrf-form behind csrf(): `accepted`
+ *
+ * Bodies: `POST /login` takes urlencoded or multipart forms (and JSON objects) up to 64 KiB; a
+ * malformed body is a 400, a longer one a 413, another media type a 415 (see {@link readForm}).
  */
 import type { LoginManagerOptions, RequestAuth } from '../../src/index.ts'
 import { createLoginManager, type LoginManager } from '../../src/manager.ts'
 import type { Exemption } from '../../src/guards.ts'
 import { currentUser, loginUser as ambientLoginUser } from '../../src/ambient.ts'
-import { ContextError } from '../../src/errors.ts'
+import { BodyError, ContextError } from '../../src/errors.ts'
+import { readFormBody } from '../../src/form-body.ts'
+import { csrfToken } from '../../src/csrf.ts'
 
 /** A user of the test apps (plain object: id, name, active flag, token). */
 export interface TestUser {
@@ -196,4 +202,39 @@ export async function ambient(url: URL): Promise<Response> {
     if (e instanceof ContextError) return text('no-context')
     throw e
   }
+}
+
+/** Largest login body the test apps read. */
+export const FORM_LIMIT = 64 * 1024
+
+/**
+ * The login form of a Web request (Hono, fetch): urlencoded or multipart through doorman's
+ * size-limited reader, or a JSON object; else the 400/413/415 to answer with.
+ */
+export async function readForm(request: Request): Promise<Record<string, string> | Response> {
+  const type = request.headers.get('content-type')?.split(';')[0].trim().toLowerCase() ?? ''
+  try {
+    if (type === 'application/json') {
+      const text = await new Response(request.body).text()
+      if (text.length > FORM_LIMIT) throw new BodyError('too-large', 'too large')
+      const v: unknown = JSON.parse(text)
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return text400()
+      return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>
+    }
+    if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') return new Response('unsupported media type', { status: 415 })
+    const out: Record<string, string> = Object.create(null)
+    for (const [k, v] of await readFormBody(request, FORM_LIMIT)) if (!(k in out) && typeof v === 'string') out[k] = v
+    return out
+  } catch (e) {
+    if (e instanceof BodyError) return e.getResponse()
+    if (e instanceof SyntaxError) return text400()
+    throw e
+  }
+}
+
+const text400 = () => new Response('bad request', { status: 400 })
+
+/** `GET /csrf-form`: a masked token for the session (created on first use). */
+export async function csrfForm(auth: RequestAuth<TestUser>): Promise<Response> {
+  return text(await csrfToken(auth))
 }

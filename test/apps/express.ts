@@ -1,6 +1,6 @@
 /** @module test/apps/express: the configurable test app on Express (route set: see ./common.ts). */
 import express, { type Request, type Response as ExpressResponse } from 'express'
-import { authErrorHandler, doorman, freshLoginRequired, loginRequired, protect, sendResponse } from '../../src/adapters/express.ts'
+import { authErrorHandler, csrf, doorman, freshLoginRequired, loginRequired, protect, sendResponse } from '../../src/adapters/express.ts'
 import type { RequestAuth } from '../../src/index.ts'
 import * as h from './common.ts'
 
@@ -22,12 +22,23 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.engine('txt', (_file, opts: any, cb) => cb(null, h.localsText(opts.currentUser)))
   app.set('views', new URL('./views', import.meta.url).pathname)
   app.set('view engine', 'txt')
-  app.use(express.text({ type: 'application/x-www-form-urlencoded' }))
+  app.use(express.text({ type: 'application/x-www-form-urlencoded' }), express.json())
   app.use(doorman(manager))
   app.get('/', send((req) => h.home(auth(req))))
   app.get('/noop', (_req, res) => res.type('text').send('ok'))
   app.get('/login', (_req, res) => res.type('text').send('login page'))
-  app.post('/login', send((req) => h.formLogin(auth(req), h.parseForm(typeof req.body === 'string' ? req.body : ''))))
+  app.post('/login', send((req) => {
+    if (typeof req.body === 'string') return h.formLogin(auth(req), h.parseForm(req.body))
+    if (req.is('application/json') && req.body && typeof req.body === 'object') return h.formLogin(auth(req), req.body)
+    return new Response('unsupported media type', { status: 415 })
+  }))
+  app.get('/csrf-form', send((req) => h.csrfForm(auth(req))))
+  // csrf() reads the token from a parsed req.body; this app parses forms as text (see above).
+  const formObject = (req: Request, _res: ExpressResponse, next: () => void) => {
+    if (typeof req.body === 'string') req.body = h.parseForm(req.body)
+    next()
+  }
+  app.post('/csrf-form', formObject, csrf(), (_req, res) => res.type('text').send('accepted'))
   app.all('/login-as', send((req) => h.loginAs(auth(req), url(req))))
   app.post('/logout', send((req) => h.logout(auth(req))))
   app.post('/confirm', send((req) => h.confirm(auth(req))))
@@ -54,5 +65,10 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   area.get('/private', send((req) => h.guarded('area-private', user(req))))
   app.use('/area', area)
   app.use(authErrorHandler())
+  // Body-parser errors (bad JSON 400, over the limit 413) answered plainly, without a logged stack.
+  app.use((err: any, _req: Request, res: ExpressResponse, next: (e?: unknown) => void) => {
+    if (!(err?.expose && err.status >= 400 && err.status < 500) || res.headersSent) return next(err)
+    res.status(err.status).type('text').send(err.status === 413 ? 'Payload Too Large' : 'Bad Request')
+  })
   return { app, manager, calls }
 }

@@ -1,6 +1,6 @@
 /** @module test/apps/fastify: the configurable test app on Fastify (route set: see ./common.ts). */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import { doorman, freshLoginRequired, loginRequired, protect, sendResponse } from '../../src/adapters/fastify.ts'
+import { csrf, doorman, freshLoginRequired, loginRequired, protect, sendResponse } from '../../src/adapters/fastify.ts'
 import type { RequestAuth } from '../../src/index.ts'
 import * as h from './common.ts'
 
@@ -27,6 +27,8 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.get('/noop', async () => 'ok')
   app.get('/login', async () => 'login page')
   app.post('/login', send((req) => h.formLogin(auth(req), (req.body ?? {}) as Record<string, string>)))
+  app.get('/csrf-form', send((req) => h.csrfForm(auth(req))))
+  app.post('/csrf-form', { preHandler: csrf() }, async () => 'accepted')
   app.all('/login-as', send((req) => h.loginAs(auth(req), url(req))))
   app.post('/logout', send((req) => h.logout(auth(req))))
   app.post('/confirm', send((req) => h.confirm(auth(req))))

@@ -1,6 +1,6 @@
 /** @module test/apps/hono: the configurable test app on Hono (route set: see ./common.ts). */
 import { Hono, type Context } from 'hono'
-import { doorman, freshLoginRequired, loginRequired, protect } from '../../src/adapters/hono.ts'
+import { csrf, doorman, freshLoginRequired, loginRequired, protect } from '../../src/adapters/hono.ts'
 import * as h from './common.ts'
 
 const auth = (c: Context) => c.get('auth') as never as import('../../src/index.ts').RequestAuth<h.TestUser>
@@ -15,7 +15,12 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.get('/', (c) => h.home(auth(c)))
   app.get('/noop', (c) => c.text('ok'))
   app.get('/login', (c) => c.text('login page'))
-  app.post('/login', async (c) => h.formLogin(auth(c), h.parseForm(await c.req.text())))
+  app.post('/login', async (c) => {
+    const form = await h.readForm(c.req.raw)
+    return form instanceof Response ? form : h.formLogin(auth(c), form)
+  })
+  app.get('/csrf-form', (c) => h.csrfForm(auth(c)))
+  app.post('/csrf-form', csrf(), (c) => c.text('accepted'))
   app.all('/login-as', (c) => h.loginAs(auth(c), url(c)))
   app.post('/logout', (c) => h.logout(auth(c)))
   app.post('/confirm', (c) => h.confirm(auth(c)))

@@ -288,7 +288,7 @@ describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
     assert.match(path(page), /^\/login/, 'the remember-me cookie went with the logout')
   })
 
-  it('throttles repeated failed sign-ins with a 429 page and Retry-After', async () => {
+  it('throttles repeated failed sign-ins: the form again (429, Retry-After), saying on it when to retry', async () => {
     const { page } = await newPage()
     await register(page, app.origin, 'carol', PASSWORD)
     await submit(page, page.getByRole('button', { name: 'Log out' }))
@@ -302,12 +302,50 @@ describe('example app in Chromium', { skip: serviceSkip('chromium') }, () => {
     }
     assert.equal(status, 429)
     assert.match(retryAfter ?? '', /^\d+$/)
-    assert.match((await page.locator('h1').textContent()) ?? '', /Too many attempts/)
+    // Not a separate page: the sign-in form, with the name kept and an alert saying when to retry.
+    assert.equal(await page.locator('h1').textContent(), 'Sign in')
+    assert.equal(await page.getByLabel('Username').inputValue(), 'carol')
+    const notice = page.getByRole('alert')
+    assert.equal(await notice.count(), 1)
+    assert.match((await notice.textContent()) ?? '', /Too many failed attempts.*try again in (\d+ seconds?|about \d+ minutes?)/)
+    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-describedby'), 'login-lock')
     await screenshot(page, 'throttled')
     // Even the right password waits now.
     await page.goto(url('/login'))
     const right = await signIn(page, 'carol', PASSWORD)
     assert.equal(right.first.status(), 429)
+    assert.equal(await page.getByTestId('lock-notice').count(), 1)
+  })
+
+  it('registers a name with letters outside ASCII (zoë), one account whatever the case or Unicode form', async () => {
+    const { page } = await newPage()
+    const nfd = 'zoe\u0308' // e + combining diaeresis
+    const password = 'mot de passe enchanté' // with a precomposed é
+    const { first } = await register(page, app.origin, nfd, password)
+    assert.equal(first.status(), 303)
+    assert.equal(await signedInAs(page), 'zoë') // stored and shown in NFC/NFKC form
+    await submit(page, page.getByRole('button', { name: 'Log out' }))
+    // Another spelling of the same name is taken.
+    const taken = await register(page, app.origin, 'ZOË', PASSWORD)
+    assert.equal(taken.first.status(), 400)
+    assert.match((await page.locator('#username-error').textContent()) ?? '', /taken/)
+    // Sign in with capitals and the password typed decomposed (NFD), as some keyboards send it.
+    const back = await logIn(page, app.origin, 'Zoë', password.normalize('NFD'))
+    assert.equal(back.first.status(), 303)
+    assert.equal(await signedInAs(page), 'zoë')
+    // Other alphabets are letters too; a Latin/Cyrillic look-alike mix is not.
+    await submit(page, page.getByRole('button', { name: 'Log out' }))
+    for (const name of ['Ἀθηνᾶ', 'сергей', '佐藤花子', 'दीपा']) {
+      const ok = await register(page, app.origin, name, PASSWORD)
+      assert.equal(ok.first.status(), 303, name)
+      await submit(page, page.getByRole('button', { name: 'Log out' }))
+    }
+    const mixed = await register(page, app.origin, 'аlice', PASSWORD) // Cyrillic а
+    assert.equal(mixed.first.status(), 400)
+    assert.match((await page.locator('#username-error').textContent()) ?? '', /one alphabet/)
+    const symbols = await register(page, app.origin, 'zoë!', PASSWORD)
+    assert.equal(symbols.first.status(), 400)
+    assert.match((await page.locator('#username-error').textContent()) ?? '', /letters, digits, dots, dashes or underscores/)
   })
 
   it('shows a styled 404', async () => {

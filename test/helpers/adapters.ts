@@ -21,9 +21,13 @@ import type { Calls, TestAppOptions, TestUser } from '../apps/common.ts'
 import { createTestApp as honoApp } from '../apps/hono.ts'
 import { createTestApp as expressApp } from '../apps/express.ts'
 import { createTestApp as fastifyApp } from '../apps/fastify.ts'
+import { createTestApp as fetchApp } from '../apps/fetch.ts'
 
 export type Framework = 'hono' | 'express' | 'fastify'
 export const FRAMEWORKS: readonly Framework[] = ['hono', 'express', 'fastify']
+/** The three frameworks plus the fetch adapter (test/apps/fetch.ts serves a subset of the routes). */
+export type AnyFramework = Framework | 'fetch'
+export const ALL_FRAMEWORKS: readonly AnyFramework[] = [...FRAMEWORKS, 'fetch']
 
 /** A request as tests describe it. */
 export interface TargetInit {
@@ -38,7 +42,7 @@ export interface TargetInit {
 
 /** An app behind a uniform `request()`. */
 export interface Target {
-  readonly name: Framework
+  readonly name: AnyFramework
   request(path: string, init?: TargetInit): Promise<Response>
   close(): Promise<void>
 }
@@ -56,6 +60,17 @@ export function honoTarget(app: Hono): Target {
     async request(path, init = {}) {
       const env = { incoming: { socket: { remoteAddress: init.remoteAddress ?? '127.0.0.1' } } }
       return app.request(`http://localhost${path}`, { method: init.method ?? 'GET', headers: init.headers, body: init.body }, env)
+    },
+    async close() {},
+  }
+}
+
+/** Wrap a fetch handler, called in process with a Web `Request`. */
+export function fetchTarget(app: (request: Request) => Promise<Response>): Target {
+  return {
+    name: 'fetch',
+    async request(path, init = {}) {
+      return app(new Request(`http://localhost${path}`, { method: init.method ?? 'GET', headers: init.headers, body: init.body }))
     },
     async close() {},
   }
@@ -136,7 +151,11 @@ export async function targetFor(name: Framework, app: any): Promise<Target> {
 }
 
 /** Build the configurable test app of `name` with these manager options. */
-export async function testTarget(name: Framework, options: TestAppOptions = {}): Promise<TestTarget> {
+export async function testTarget(name: AnyFramework, options: TestAppOptions = {}): Promise<TestTarget> {
+  if (name === 'fetch') {
+    const built = fetchApp(options)
+    return Object.assign(fetchTarget(built.app), { manager: built.manager, calls: built.calls })
+  }
   const built = name === 'hono' ? honoApp(options) : name === 'express' ? expressApp(options) : fastifyApp(options)
   const target = await targetFor(name, built.app as any)
   return Object.assign(target, { manager: built.manager, calls: built.calls })

@@ -6,7 +6,7 @@ import { describe } from 'node:test'
 import type { AuthEvents } from '../../src/events.ts'
 import type { LoginManager } from '../../src/manager.ts'
 import type { TestAppOptions, TestUser } from '../apps/common.ts'
-import { FRAMEWORKS, testTarget, type Framework, type TestTarget } from './adapters.ts'
+import { FRAMEWORKS, testTarget, type AnyFramework, type Framework, type TestTarget } from './adapters.ts'
 import { Client, type ClientOptions } from './client.ts'
 
 /** `describe(title [fw])` once per adapter. */
@@ -16,7 +16,7 @@ export function eachAdapter(title: string, body: (fw: Framework) => void): void 
 
 /** Build the test app of `fw` with `options`, hand it and a fresh client to `body`, close it. */
 export async function withApp(
-  fw: Framework,
+  fw: AnyFramework,
   options: TestAppOptions,
   body: (t: TestTarget, c: Client) => Promise<void>,
   clientOptions?: ClientOptions,

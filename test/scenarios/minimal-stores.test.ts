@@ -3,7 +3,7 @@
  * (`GET /sessions`, `POST /sessions/<id>/revoke`, `POST /logout-everywhere`) and password change
  * (`POST /password`), on every framework × every `SESSION_STORE`: cookie, memory, SQLite (a temp
  * file), Redis and PostgreSQL (the servers `npm test` starts; never skipped under CI=true).
- * Two app processes sharing one store are tested in test/stores-multiprocess.test.ts.
+ * Two processes of the examples sharing one store are tested in minimal-two-instances.test.ts.
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'

@@ -26,17 +26,17 @@ test('keyring rotation: the old secret second in the list still opens, marked st
 })
 
 test('keyring rotation: a session read under the old key is re-issued under the new one', async () => {
-  const before = new CookieSessionBackend(await ring([OLD]), TIMEOUTS, 'session')
+  const before = new CookieSessionBackend(await ring([OLD]), TIMEOUTS, 'session='.length)
   const s = await before.load([], { now: NOW })
   s.set('_user_id', '1')
   const first = (await before.save(s, { now: NOW })) as { value: string }
-  const during = new CookieSessionBackend(await ring([NEW, OLD]), TIMEOUTS, 'session')
+  const during = new CookieSessionBackend(await ring([NEW, OLD]), TIMEOUTS, 'session='.length)
   const read = await during.load([first.value], { now: NOW + 1 })
   assert.equal(read.get('_user_id'), '1')
   assert.equal(read.stale, true)
   const again = (await during.save(read, { now: NOW + 1 })) as { value: string }
   assert.ok(again && again.value !== first.value, 'not re-issued')
-  const after = new CookieSessionBackend(await ring([NEW]), TIMEOUTS, 'session')
+  const after = new CookieSessionBackend(await ring([NEW]), TIMEOUTS, 'session='.length)
   assert.equal((await after.load([again.value], { now: NOW + 2 })).get('_user_id'), '1')
   assert.equal((await after.load([first.value], { now: NOW + 2 })).get('_user_id'), undefined)
 })

@@ -4,10 +4,10 @@
  */
 import { Hono, type Context } from 'hono'
 import { freshLoginRequired, loginRequired } from 'doorman-login/hono'
-import { hashPassword, verifyPassword } from 'doorman-login/password'
+import { hashPassword, normalizePassword, verifyPassword } from 'doorman-login/password'
 import { AccountPage, PasswordPage } from '../views/account.tsx'
 import { SessionsPage, type Device } from '../views/sessions.tsx'
-import { field, formOf, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, type Deps } from './shared.tsx'
+import { field, formOf, lockMessage, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, type Deps } from './shared.tsx'
 
 const now = () => Math.floor(Date.now() / 1000)
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
@@ -54,7 +54,7 @@ export function accountRoutes({ users, throttle }: Deps): Hono {
     const verdict = await throttle.check(key)
     if (!verdict.allowed) {
       c.header('retry-after', String(verdict.retryAfter))
-      const errors = { current_password: 'Too many wrong passwords. Please wait a few minutes and try again.' }
+      const errors = { current_password: lockMessage(verdict.retryAfter) }
       return render(c, <PasswordPage page={await pageContext(c)} errors={errors} />, 429)
     }
     const errors: { current_password?: string; new_password?: string } = {}
@@ -64,7 +64,7 @@ export function accountRoutes({ users, throttle }: Deps): Hono {
       errors.current_password = 'That is not your current password.'
     }
     errors.new_password = passwordProblem(next, user.username) ?? undefined
-    if (!errors.new_password && next === current) errors.new_password = 'Choose a password different from the current one.'
+    if (!errors.new_password && normalizePassword(next) === normalizePassword(current)) errors.new_password = 'Choose a password different from the current one.'
     if (errors.current_password || errors.new_password) return render(c, <PasswordPage page={await pageContext(c)} errors={errors} />, 400)
 
     const updated = users.changePassword(user, await hashPassword(next))

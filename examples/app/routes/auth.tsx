@@ -6,8 +6,8 @@ import { Hono, type Context } from 'hono'
 import { loginRequired } from 'doorman-login/hono'
 import { hashPassword, needsRehash, verifyPassword } from 'doorman-login/password'
 import { LoginPage, ReauthPage, RegisterPage } from '../views/auth.tsx'
-import { StatusPage, waitText } from '../views/status.tsx'
-import { field, formOf, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, usernameProblem, type Deps } from './shared.tsx'
+import { StatusPage } from '../views/status.tsx'
+import { cleanUsername, field, formOf, lockMessage, pageContext, passwordProblem, render, requireUser, throttleKey, userOf, usernameProblem, type Deps } from './shared.tsx'
 
 /** The one message for an unknown user and a wrong password alike (ASVS 6.3.8). */
 export const INVALID_CREDENTIALS = 'Invalid username or password.'
@@ -18,19 +18,6 @@ function nextParam(c: Context): string | undefined {
   return all?.length === 1 ? all[0] : undefined
 }
 
-/** 429 with Retry-After: too many failed attempts for this account or this address. */
-async function throttled(c: Context, retryAfter: number) {
-  c.header('retry-after', String(retryAfter))
-  return render(
-    c,
-    <StatusPage page={await pageContext(c)} status={429} title="Too many attempts">
-      <p>
-        There were too many failed sign-in attempts. Please wait {waitText(retryAfter)} and try again.
-      </p>
-    </StatusPage>,
-    429,
-  )
-}
 
 /** The routes. */
 export function authRoutes({ users, throttle, demo }: Deps): Hono {
@@ -44,7 +31,7 @@ export function authRoutes({ users, throttle, demo }: Deps): Hono {
   app.post('/register', async (c) => {
     const auth = c.get('auth')
     const form = await formOf(c)
-    const username = field(form, 'username').trim()
+    const username = cleanUsername(field(form, 'username'))
     const password = field(form, 'password')
     const errors = { username: usernameProblem(username) ?? undefined, password: passwordProblem(password, username) ?? undefined }
     if (!errors.username && users.userByName(username)) errors.username = 'That username is taken. Please choose another.'
@@ -70,12 +57,17 @@ export function authRoutes({ users, throttle, demo }: Deps): Hono {
   app.post('/login', async (c) => {
     const auth = c.get('auth')
     const form = await formOf(c)
-    const username = field(form, 'username').trim()
+    const username = cleanUsername(field(form, 'username'))
     const password = field(form, 'password')
     const remember = field(form, 'remember') === 'on'
     const key = throttleKey(c, username)
     const verdict = await throttle.check(key)
-    if (!verdict.allowed) return throttled(c, verdict.retryAfter)
+    if (!verdict.allowed) {
+      // The form again, saying when to retry: the user keeps their place and what they typed.
+      c.header('retry-after', String(verdict.retryAfter))
+      const page = await pageContext(c)
+      return render(c, <LoginPage page={page} next={nextParam(c)} username={username} remember={remember} locked={lockMessage(verdict.retryAfter)} demo={demo} />, 429)
+    }
 
     // An unknown user costs the same Argon2id verification as a wrong password (a dummy hash).
     let user = username ? users.userByName(username) : null
@@ -125,7 +117,10 @@ export function authRoutes({ users, throttle, demo }: Deps): Hono {
     // Re-authentication is a password check too: it shares the sign-in throttle.
     const key = throttleKey(c, user.username)
     const verdict = await throttle.check(key)
-    if (!verdict.allowed) return throttled(c, verdict.retryAfter)
+    if (!verdict.allowed) {
+      c.header('retry-after', String(verdict.retryAfter))
+      return render(c, <ReauthPage page={await pageContext(c)} next={nextParam(c)} locked={lockMessage(verdict.retryAfter)} />, 429)
+    }
     if (!(await verifyPassword(user.passwordHash, password))) {
       await throttle.failure(key)
       return render(c, <ReauthPage page={await pageContext(c)} next={nextParam(c)} error="That password is not right. Please try again." />, 401)

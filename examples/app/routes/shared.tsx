@@ -4,13 +4,15 @@
  */
 import type { Context } from 'hono'
 import { html } from 'hono/html'
+import { HTTPException } from 'hono/http-exception'
 import type { JSX } from 'hono/jsx/jsx-runtime'
 import { csrfToken } from 'doorman-login/csrf'
 import { PasswordError } from 'doorman-login/errors'
 import { validateNewPassword, type PasswordPolicy } from 'doorman-login/password'
 import type { LoginThrottle } from 'doorman-login/throttle'
-import type { AppDb, User } from '../db.ts'
+import { usernameKey, type AppDb, type User } from '../db.ts'
 import type { PageContext } from '../views/layout.tsx'
+import { waitText } from '../views/status.tsx'
 
 /** What the route modules are built from. */
 export interface Deps {
@@ -60,9 +62,13 @@ export function field(form: Record<string, unknown>, name: string): string {
   return typeof v === 'string' ? v : ''
 }
 
-/** The form body of this request (urlencoded or multipart). */
+/** The form body of this request (urlencoded or multipart); a malformed one is a 400, not a 500. */
 export async function formOf(c: Context): Promise<Record<string, unknown>> {
-  return (await c.req.parseBody()) as Record<string, unknown>
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>
+  } catch (e) {
+    throw new HTTPException(400, { message: 'The form could not be read.', cause: e })
+  }
 }
 
 // A few of the most common passwords (ASVS 6.2.4 asks for the top 3000; a real app loads a list).
@@ -84,15 +90,38 @@ export function passwordProblem(password: string, username: string): string | nu
     if (e.reason === 'too-long') return 'That password is too long: the limit is 1024 bytes (about 1000 characters). Please choose a shorter one.'
     return e.message
   }
-  if (username && password.toLowerCase() === username.toLowerCase()) return 'Your password cannot be your username.'
+  if (username && usernameKey(password) === usernameKey(username)) return 'Your password cannot be your username.'
   return null
 }
 
-/** Usernames: 3 to 32 letters, digits, dots, dashes or underscores. */
+/**
+ * A username as typed, in the form the app stores and shows: trimmed and in Unicode NFKC, so `zoë`
+ * typed with a combining diaeresis and with `ë` is the same text. (Lookups also fold case: see
+ * `usernameKey` in db.ts.)
+ */
+export function cleanUsername(typed: string): string {
+  return typed.trim().normalize('NFKC')
+}
+
+const USERNAME = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]{2,31}$/u
+// Latin mixed with Cyrillic or Greek letters is the classic look-alike ("аlice" with a Cyrillic а).
+const LATIN = /\p{Script=Latin}/u
+const LOOKALIKE_SCRIPTS = /[\p{Script=Cyrillic}\p{Script=Greek}]/u
+
+/**
+ * Usernames (after {@link cleanUsername}): 3 to 32 letters of any alphabet, digits, dots, dashes or
+ * underscores, counted in code points; Latin letters do not mix with Cyrillic or Greek ones.
+ */
 export function usernameProblem(username: string): string | null {
   if (!username) return 'Choose a username.'
-  if (!/^[A-Za-z0-9._-]{3,32}$/.test(username)) return 'Use 3 to 32 letters, digits, dots, dashes or underscores.'
+  if (!USERNAME.test(username)) return 'Use 3 to 32 letters, digits, dots, dashes or underscores.'
+  if (LATIN.test(username) && LOOKALIKE_SCRIPTS.test(username)) return 'Use letters from one alphabet: Latin letters cannot be mixed with Cyrillic or Greek ones.'
   return null
+}
+
+/** What a form says while the throttle refuses attempts (a 429, with Retry-After): when to retry. */
+export function lockMessage(retryAfter: number): string {
+  return `Too many failed attempts. Signing in is paused: please try again in ${waitText(retryAfter)}.`
 }
 
 /** A login attempt for the throttle: the account name as typed (doorman case-folds it) and the client address. */

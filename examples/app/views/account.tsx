@@ -62,7 +62,7 @@ export const AccountPage: FC<{
       )}
       {tokens.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="reflow">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -77,10 +77,10 @@ export const AccountPage: FC<{
               {tokens.map((t) => (
                 <tr>
                   <td>{t.name}</td>
-                  <td>
+                  <td data-label="Created">
                     <Ago at={t.createdAt} now={now} />
                   </td>
-                  <td>
+                  <td data-label="Last used">
                     <Ago at={t.lastUsedAt} now={now} />
                   </td>
                   <td class="end">

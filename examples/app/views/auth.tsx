@@ -16,6 +16,14 @@ const ErrorText: FC<{ id: string; message?: string }> = ({ id, message }) =>
     </p>
   ) : null
 
+/** The sign-in lock, on the form itself (role=alert: read out as the page loads). */
+const LockNotice: FC<{ id: string; message?: string }> = ({ id, message }) =>
+  message ? (
+    <p class="lock-notice" id={id} role="alert" data-testid="lock-notice">
+      {message}
+    </p>
+  ) : null
+
 /** The sign-in form. */
 export const LoginPage: FC<{
   page: PageContext
@@ -23,8 +31,10 @@ export const LoginPage: FC<{
   username?: string
   remember?: boolean
   error?: string
+  /** The throttle's refusal, saying when to retry (the page is then a 429). */
+  locked?: string
   demo?: { username: string; password: string } | null
-}> = ({ page, next, username, remember, error, demo }) => (
+}> = ({ page, next, username, remember, error, locked, demo }) => (
   <Layout page={page} title="Sign in" narrow>
     <div class="narrow">
       <div class="page-head">
@@ -34,17 +44,18 @@ export const LoginPage: FC<{
       <div class="card">
         <form method="post" action={withNext('/login', next)} class="stack" novalidate>
           <Csrf token={page.csrf} />
+          <LockNotice id="login-lock" message={locked} />
           <ErrorText id="login-error" message={error} />
           <div class="field">
             <label for="username">Username</label>
             <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none"
               spellcheck={false} required value={username ?? ''} aria-invalid={error ? 'true' : undefined}
-              aria-describedby={error ? 'login-error' : undefined} autofocus={!username} />
+              aria-describedby={error ? 'login-error' : locked ? 'login-lock' : undefined} autofocus={!username} />
           </div>
           <div class="field">
             <label for="password">Password</label>
             <input id="password" name="password" type="password" autocomplete="current-password" required
-              aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'login-error' : undefined} autofocus={!!username} />
+              aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'login-error' : locked ? 'login-lock' : undefined} autofocus={!!username} />
           </div>
           <label class="check" for="remember">
             <input id="remember" name="remember" type="checkbox" value="on" checked={!!remember} />
@@ -87,7 +98,9 @@ export const RegisterPage: FC<{ page: PageContext; username?: string; errors?: {
             <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none"
               spellcheck={false} required value={username ?? ''} aria-invalid={errors.username ? 'true' : undefined}
               aria-describedby="username-hint username-error" autofocus />
-            <p class="hint" id="username-hint">3 to 32 letters, digits, dots, dashes or underscores.</p>
+            <p class="hint" id="username-hint">
+              3 to 32 letters (any alphabet), digits, dots, dashes or underscores. Capitals don’t count: Zoë and zoë are one name.
+            </p>
             <ErrorText id="username-error" message={errors.username} />
           </div>
           <div class="field">
@@ -112,7 +125,7 @@ export const RegisterPage: FC<{ page: PageContext; username?: string; errors?: {
 )
 
 /** "Confirm it's you": a password prompt that makes the login fresh again. */
-export const ReauthPage: FC<{ page: PageContext; next?: string; error?: string }> = ({ page, next, error }) => (
+export const ReauthPage: FC<{ page: PageContext; next?: string; error?: string; locked?: string }> = ({ page, next, error, locked }) => (
   <Layout page={page} title="Confirm it’s you" narrow>
     <div class="narrow">
       <div class="page-head">
@@ -132,6 +145,7 @@ export const ReauthPage: FC<{ page: PageContext; next?: string; error?: string }
         <form method="post" action={withNext('/reauth', next)} class="stack" novalidate>
           <Csrf token={page.csrf} />
           <input type="text" name="username" autocomplete="username" value={page.user?.username ?? ''} hidden aria-hidden="true" tabindex={-1} />
+          <LockNotice id="reauth-lock" message={locked} />
           <ErrorText id="reauth-error" message={error} />
           <div class="field">
             <label for="password">Password</label>

@@ -40,16 +40,21 @@ const NavLink: FC<{ href: string; path: string; children: Child }> = ({ href, pa
   </li>
 )
 
-/** Flashed messages, one colour per category (`success`, `error`, `warning`, anything else). */
+/**
+ * Flashed messages, one colour per category (`success`, `error`, `warning`, anything else). The
+ * status role is on a wrapper: on the list itself it would replace the list role its items need.
+ */
 export const Flashes: FC<{ flashes: [string, string][] }> = ({ flashes }) =>
   flashes.length ? (
-    <ul class="flashes" role="status" aria-live="polite">
-      {flashes.map(([category, message]) => (
-        <li class={`flash flash-${category.replace(/[^a-z-]/gi, '')}`} data-category={category}>
-          {message}
-        </li>
-      ))}
-    </ul>
+    <div class="flash-region" role="status">
+      <ul class="flashes">
+        {flashes.map(([category, message]) => (
+          <li class={`flash flash-${category.replace(/[^a-z-]/gi, '')}`} data-category={category}>
+            {message}
+          </li>
+        ))}
+      </ul>
+    </div>
   ) : null
 
 /** The page frame; `narrow` for single-form pages (sign-in, password), flashes included. */

@@ -66,7 +66,7 @@ export const SessionsPage: FC<{ page: PageContext; devices: Device[]; now: numbe
       </div>
       <div class="card">
         <div class="table-wrap">
-          <table data-testid="devices">
+          <table data-testid="devices" class="reflow">
             <thead>
               <tr>
                 <th scope="col">Device</th>
@@ -97,11 +97,11 @@ export const SessionsPage: FC<{ page: PageContext; devices: Device[]; now: numbe
                         </div>
                       </div>
                     </td>
-                    <td class="mono">{d.ip ?? '—'}</td>
-                    <td>
+                    <td class="mono" data-label="IP address">{d.ip ?? '—'}</td>
+                    <td data-label="Signed in">
                       <Ago at={d.createdAt} now={now} />
                     </td>
-                    <td>{d.current ? 'now' : <Ago at={d.lastSeenAt} now={now} />}</td>
+                    <td data-label="Last seen">{d.current ? 'now' : <Ago at={d.lastSeenAt} now={now} />}</td>
                     <td class="end">
                       {!d.current && (
                         <form method="post" action="/account/sessions/revoke" class="inline">
