@@ -10,11 +10,12 @@
  * synchronous, which saves a microtask on the hot path; callers simply `await`.
  */
 import { fromBase64Url, toBase64Url, utf8, fromUtf8 } from './encoding.ts'
+import { nodeBuiltin } from '../node-builtin.ts'
 
 /** A value, or a promise of it: synchronous on node:crypto, asynchronous on Web Crypto. */
 export type MaybePromise<T> = T | Promise<T>
 
-const nodeCrypto: any = (globalThis as any).process?.getBuiltinModule?.('node:crypto') ?? null
+const nodeCrypto: any = nodeBuiltin('node:crypto')
 const subtle: SubtleCrypto | undefined = (globalThis as any).crypto?.subtle
 // TypeScript 5.9 types Uint8Array over ArrayBufferLike; Web Crypto wants a plain BufferSource.
 const bs = (u: Uint8Array): BufferSource => u as unknown as BufferSource
