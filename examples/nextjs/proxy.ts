@@ -1,8 +1,8 @@
 /**
  * Next.js proxy (Next 16's name for middleware): every page but the login page needs a user.
- * Anonymous browsers are redirected to /login?next=<path>. In Next 16 the proxy runs on Node.js;
- * the same code runs on the edge runtime as a (deprecated) middleware.ts, where doorman uses Web
- * Crypto (app/api/me/route.ts shows that runtime reading the same cookies).
+ * Anonymous browsers are redirected to /login?next=<path>. Next 16 runs the proxy on Node.js only
+ * (the edge-runtime middleware.ts is deprecated); doorman's fetch adapter also runs on Next's edge
+ * runtime, on Web Crypto, as app/api/me/route.ts shows.
  */
 import { NextResponse } from 'next/server'
 import { withAuth, loginRequired } from 'doorman-login/fetch'
