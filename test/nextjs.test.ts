@@ -37,7 +37,9 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SECRET_KEY: randomBy
 
 function build(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin()!, 'build', EXAMPLE], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Without SECRET_KEY: the example makes its manager on first use, so building needs no secret.
+    const { SECRET_KEY: _, ...buildEnv } = env
+    const child = spawn(process.execPath, [nextBin()!, 'build', EXAMPLE], { cwd: ROOT, env: buildEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))
