@@ -1,4 +1,5 @@
-// docs/migrating/from-passport.md, tested: a real Passport + express-session app logs users in;
+// docs/migrating/from-passport.md, tested: a real Passport + express-session app (on
+// express-session's MemoryStore, connect-redis and connect-pg-simple) logs users in;
 // the doorman app that replaces it, with examples/migrating/passport-transition.ts mounted,
 // takes them over on their next request (no one is logged out), keeps the session values it was
 // told to carry, retires the old session for good, and reads the same bcrypt password hashes.
@@ -12,6 +13,7 @@ import { doorman, loginRequired, authErrorHandler } from '../src/adapters/expres
 import { verifyPassword } from '../src/password/index.ts'
 import { passportTransition, unsignSessionId, type OldSessionStore } from '../examples/migrating/passport-transition.ts'
 import { expressTarget, type Target } from './helpers/adapters.ts'
+import { databaseUrl, redisUrl, serviceSkip, testNamespace } from './helpers/services.ts'
 import { Client } from './helpers/client.ts'
 
 interface User {
@@ -23,10 +25,53 @@ const PASSWORD = 'correct horse battery staple'
 const users = new Map<string, User>()
 const byName = (name: unknown) => [...users.values()].find((u) => u.username === name) ?? null
 
-// No @types for these two in the project (as in bench/servers/express.ts): typed as any here.
+// No @types for these in the project (as in bench/servers/express.ts): typed as any here.
 const { default: session } = (await import('express-session' as string)) as { default: any }
 const { default: passport } = (await import('passport' as string)) as { default: any }
+const { default: connectPgSimple } = (await import('connect-pg-simple' as string)) as { default: any }
 type Store = any
+
+/** The old app's session stores: express-session's own, and the two most used in production. */
+const STORES: { name: string; skip: string | false; open(): Promise<{ store: Store; close(): Promise<void> }> }[] = [
+  { name: 'MemoryStore', skip: false, open: async () => ({ store: new session.MemoryStore(), close: async () => {} }) },
+  {
+    name: 'connect-redis',
+    skip: serviceSkip('redis'),
+    async open() {
+      const { createClient } = await import('redis')
+      const { RedisStore } = await import('connect-redis')
+      const client = await createClient({ url: redisUrl() }).connect()
+      const prefix = `${testNamespace(import.meta.url)}:sess:`
+      return {
+        store: new RedisStore({ client, prefix }),
+        async close() {
+          const keys = await client.keys(`${prefix}*`)
+          if (keys.length) await client.del(keys)
+          await client.quit()
+        },
+      }
+    },
+  },
+  {
+    name: 'connect-pg-simple',
+    skip: serviceSkip('postgres'),
+    async open() {
+      const { default: pg } = await import('pg')
+      const pool = new pg.Pool({ connectionString: databaseUrl(), max: 4 })
+      const schema = testNamespace(import.meta.url)
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)
+      const PgStore = connectPgSimple(session)
+      const store = new PgStore({ pool, schemaName: schema, createTableIfMissing: true, pruneSessionInterval: false })
+      return {
+        store,
+        async close() {
+          await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+          await pool.end()
+        },
+      }
+    },
+  },
+]
 
 const OLD_SECRET = randomBytes(24).toString('hex')
 const NEW_SECRET = randomBytes(32).toString('base64url')
@@ -82,21 +127,23 @@ function newApp(store: OldSessionStore, errors: unknown[] = []) {
   return app
 }
 
-describe('migrating from Passport + express-session', () => {
+for (const kind of STORES) describe(`migrating from Passport + express-session (${kind.name})`, { skip: kind.skip }, () => {
   const targets: Target[] = []
   let store: Store
+  let closeStore = async () => {}
   let oldT: Target
   let newT: Target
 
   before(async () => {
     users.set('7', { id: '7', username: 'ada', passwordHash: await bcrypt.hash(PASSWORD, 10) })
-    store = new session.MemoryStore()
+    ;({ store, close: closeStore } = await kind.open())
     oldT = await expressTarget(oldApp(store, false))
     newT = await expressTarget(newApp(store))
     targets.push(oldT, newT)
   })
   after(async () => {
     for (const t of targets) await t.close()
+    await closeStore()
   })
 
   async function oldLogin(target = oldT): Promise<Client> {
