@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Target } from './helpers/adapters.ts'
 import { Client } from './helpers/client.ts'
-import { spawnServer, type SpawnedServer } from './helpers/spawn-server.ts'
+import { httpTarget, spawnServer, type SpawnedServer } from './helpers/spawn-server.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const EXAMPLE = path.join(ROOT, 'examples', 'nextjs')
@@ -65,12 +65,7 @@ describe('Next.js example (App Router: proxy, route handlers, a page, an edge ro
         return m ? Number(m[1]) : undefined
       },
     })
-    const origin = `http://127.0.0.1:${server.port}`
-    target = {
-      name: 'hono', // unused by Client
-      request: (p, init = {}) => fetch(origin + p, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual' }),
-      close: async () => {},
-    }
+    target = httpTarget(`http://127.0.0.1:${server.port}`)
   })
   after(async () => {
     await server?.stop()

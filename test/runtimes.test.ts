@@ -5,8 +5,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import type { Target } from './helpers/adapters.ts'
 import { Client } from './helpers/client.ts'
+import { httpTarget } from './helpers/spawn-server.ts'
 import { RUNTIMES, removeBundles, runtimeSkip, startRuntime, type Runtime, type RuntimeServer } from './helpers/runtimes.ts'
 
 const ADAPTERS = ['fetch', 'hono'] as const
@@ -28,14 +28,6 @@ after(async () => {
   await Promise.all([...servers.values()].map(async (s) => (await s.catch(() => null))?.stop()))
   removeBundles()
 })
-
-function httpTarget(origin: string): Target {
-  return {
-    name: 'hono', // unused by Client; Target's name only labels in-process apps
-    request: (path, init = {}) => fetch(origin + path, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual' }),
-    close: async () => {},
-  }
-}
 
 async function loggedIn(origin: string, adapter: string): Promise<Client> {
   const client = new Client(httpTarget(origin))

@@ -4,6 +4,7 @@
  * No port is guessed, so parallel test runs cannot collide.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Target } from './adapters.ts'
 
 /** What to run and how to read its port. */
 export interface SpawnServerOptions {
@@ -79,5 +80,14 @@ export async function spawnServer(o: SpawnServerOptions): Promise<SpawnedServer>
   } catch (e) {
     await stop()
     throw new Error(`${(e as Error).message}\n--- ${o.name} output ---\n${output}`)
+  }
+}
+
+/** A {@link Target} for a server at `origin` (redirects are not followed, as in a browser test). */
+export function httpTarget(origin: string): Target {
+  return {
+    name: 'hono', // Target's name labels in-process apps; Client never reads it
+    request: (path, init = {}) => fetch(origin + path, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual' }),
+    close: async () => {},
   }
 }
