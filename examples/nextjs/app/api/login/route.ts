@@ -4,8 +4,10 @@ import { withAuth } from 'doorman-login/fetch'
 import { auth } from '../../../lib/auth'
 import { checkCredentials } from '../../../lib/credentials'
 
-export async function POST(request: Request): Promise<Response> {
-  return withAuth(auth(), async (req, a) => {
+let handler: ((request: Request) => Promise<Response>) | undefined
+
+export function POST(request: Request): Promise<Response> {
+  handler ??= withAuth(auth(), async (req, a) => {
     const form = await req.formData().catch(() => null)
     if (!form) return new Response('Expected a form.', { status: 400 })
     const user = await checkCredentials(form.get('username'), form.get('password'))
@@ -13,7 +15,8 @@ export async function POST(request: Request): Promise<Response> {
     if (!user) return redirect(new URL(`/login?error=1${back.searchParams.has('next') ? `&next=${encodeURIComponent(back.searchParams.get('next')!)}` : ''}`, back))
     await a.loginUser(user, { remember: form.get('remember') === 'on' })
     return redirect(new URL(await a.nextUrl('/'), back))
-  })(request)
+  })
+  return handler(request)
 }
 
 function redirect(to: URL): Response {

@@ -2,9 +2,12 @@
 import { withAuth } from 'doorman-login/fetch'
 import { auth } from '../../../lib/auth'
 
-export async function POST(request: Request): Promise<Response> {
-  return withAuth(auth(), async (_req, a) => {
+let handler: ((request: Request) => Promise<Response>) | undefined
+
+export function POST(request: Request): Promise<Response> {
+  handler ??= withAuth(auth(), async (_req, a) => {
     await a.logoutUser()
     return new Response(null, { status: 303, headers: { location: '/login' } })
-  })(request)
+  })
+  return handler(request)
 }

@@ -5,12 +5,15 @@ import { auth, type User } from '../../../lib/auth'
 
 export const runtime = 'edge'
 
-export async function GET(request: Request): Promise<Response> {
-  return withAuth(
+let handler: ((request: Request) => Promise<Response>) | undefined
+
+export function GET(request: Request): Promise<Response> {
+  handler ??= withAuth(
     auth(),
     loginRequired<User, unknown>(async (_req, a) => {
       const user = (await a.getUser())!
       return Response.json({ id: user.id, username: user.username, name: user.name })
     }),
-  )(request)
+  )
+  return handler(request)
 }
