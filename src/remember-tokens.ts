@@ -145,10 +145,16 @@ export class StoredRemember implements RememberStrategy {
     return timingSafeEqual(hash, rec.validatorHash) || this.#inGrace(rec, hash, ctx.now)
   }
 
+  /** Whether the series under `selector` still exists and has not expired (by the store's clock). */
+  async isLive(selector: string): Promise<boolean> {
+    return (await this.tokens.getToken(selector)) !== null
+  }
+
   /**
-   * Delete the series of the token presented (logout on this device). Only a token that proves
-   * itself (current or previous validator) can delete its series, so a guessed selector cannot
-   * log someone else's device out.
+   * Delete the series of the token presented (logout on this device), then the sessions it
+   * created: a restore that was in flight may have written one after the logout read its own.
+   * Only a token that proves itself (current or previous validator) can delete its series, so a
+   * guessed selector cannot log someone else's device out.
    */
   async revoke(value: string): Promise<void> {
     const parts = parseRememberToken(value)
@@ -158,7 +164,7 @@ export class StoredRemember implements RememberStrategy {
     const hash = await sha256(parts.validator)
     const current = timingSafeEqual(hash, rec.validatorHash)
     const previous = rec.previousHash !== null && timingSafeEqual(hash, rec.previousHash)
-    if (current || previous) await this.tokens.deleteToken(rec.selector)
+    if (current || previous) await this.#burn(rec.selector)
   }
 
   /** Delete every series of a user ("log out everywhere", password change), but `exceptSelector`. */

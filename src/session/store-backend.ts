@@ -86,39 +86,18 @@ export class StoreSessionBackend implements SessionBackend {
   async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
     const userId = session.get(SESSION_KEYS.userId)
     try {
-      if (session.previousId) {
-        await this.store.destroy(session.previousId)
-        session.previousId = null
-      }
       if (typeof userId !== 'string') {
+        if (session.previousId) {
+          await this.store.destroy(session.previousId)
+          session.previousId = null
+        }
         if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
         if (session.origin === 'store' && session.isEmpty) return { expire: true }
         if (session.origin === 'store') session.origin = 'cookie'
         return await this.#sealed.save(session, info)
       }
       const prev = storeMeta.get(session)
-      if (session.origin !== 'store' || session.rotated || !session.id) {
-        // The old record (if any) was destroyed above through previousId; a rotated session is new.
-        const token = randomToken(32)
-        const key = await sha256(token)
-        if (session.rotated) session.createdAt = info.now
-        session.lastSeenAt = info.now
-        const rec: SessionRecord = {
-          userId,
-          data: session.toJSON(),
-          createdAt: session.createdAt,
-          lastSeenAt: info.now,
-          expiresAt: expiresAt(session, this.timeouts),
-          ip: info.ip ?? null,
-          userAgent: info.userAgent ?? null,
-          rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
-        }
-        await this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now))
-        session.id = key
-        session.origin = 'store'
-        storeMeta.set(session, rec)
-        return { value: token }
-      }
+      if (session.origin !== 'store' || session.rotated || !session.id) return await this.#create(session, userId, prev, info)
       const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
       if (session.changed) {
         session.lastSeenAt = info.now
@@ -144,9 +123,65 @@ export class StoreSessionBackend implements SessionBackend {
       throw storeFailure('save', e)
     }
   }
+
+  // A new record: a login, a remember-me restore, or a rotation of the session read (its old
+  // record, `previousId`, goes). A rotation that continues a session moves it only if it still
+  // exists; a restore checks its remember series is still there once its record is written.
+  async #create(session: Session, userId: string, prev: SessionRecord | undefined, info: SessionRequestInfo): Promise<CookieWrite> {
+    const token = randomToken(32)
+    const key = await sha256(token)
+    if (session.rotated) session.createdAt = info.now
+    session.lastSeenAt = info.now
+    const rec: SessionRecord = {
+      userId,
+      data: session.toJSON(),
+      createdAt: session.createdAt,
+      lastSeenAt: info.now,
+      expiresAt: expiresAt(session, this.timeouts),
+      ip: info.ip ?? null,
+      userAgent: info.userAgent ?? null,
+      rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
+    }
+    const ttl = Math.max(1, rec.expiresAt - info.now)
+    const from = session.previousId
+    const restore = restoring.get(session)
+    session.previousId = null
+    if (from && !restore && !newAuthentication.has(session)) {
+      // Re-authentication, a password change, an app's own regenerate(): the session continues
+      // only if nothing ended it meanwhile (a logout, a revocation). Else the request ends anonymous.
+      if (!(await this.store.rotate(from, key, rec, ttl))) return lose(session)
+    } else {
+      if (from) await this.store.destroy(from)
+      await this.store.create(key, rec, ttl)
+      // Written first, checked second: a logout deletes the series first and its sessions second, so
+      // either it finds this record, or this check finds the series gone.
+      if (restore && !(await restore.live())) {
+        await this.store.destroy(key)
+        return lose(session)
+      }
+    }
+    session.id = key
+    session.origin = 'store'
+    storeMeta.set(session, rec)
+    return { value: token }
+  }
+}
+
+function lose(session: Session): null {
+  lostSessions.add(session)
+  return null
 }
 
 /** The store record a session was read from (device-list metadata rides along). */
 export const storeMeta = new WeakMap<Session, SessionRecord>()
 /** A remember-token selector to link to the session's record on its next save. */
 export const pendingSelector = new WeakMap<Session, string | null>()
+/** Sessions that `loginUser` authenticated afresh: their rotation does not need the old record. */
+export const newAuthentication = new WeakSet<Session>()
+/** Sessions a remember-me token restored: its selector, and whether the series still exists. */
+export const restoring = new WeakMap<Session, { selector: string; live: () => Promise<boolean> }>()
+/**
+ * Sessions whose save found them ended meanwhile (a rotation of a logged-out session, a restore
+ * whose token was revoked): nothing was written, and the request ends anonymous.
+ */
+export const lostSessions = new WeakSet<Session>()

@@ -182,6 +182,16 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     return set != null
   }
 
+  // The old and new keys live in different cluster slots, so no one script can hold both. DEL's
+  // reply is the atomic decision instead: of a rotation and a logout racing for the old key, exactly
+  // one deletes it, and the rotation writes the new record only when it was the one.
+  async rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean> {
+    const old = this.#sessionKey(previousId)
+    if (Number(await this.#exec(old, ['DEL', old])) !== 1) return false
+    await this.create(id, record, ttl)
+    return true
+  }
+
   async touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean> {
     const nowMs = this.#now()
     const px = this.#px(ttl, expiresAt, nowMs)
