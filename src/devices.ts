@@ -92,9 +92,9 @@ export async function listSessions(auth: RequestAuth<any>): Promise<DeviceSessio
 
 /**
  * End a device: the session, its remember token, and the other sessions that token created (a
- * browser restart leaves the old session behind next to the restored one). The current device's
- * own token is never revoked through an old entry of the same device; revoking the current
- * session itself is a logout.
+ * restore ends the series' earlier session, but tabs restored in parallel may each leave one
+ * until it idles out). The current device's own token is never revoked through an old entry of
+ * the same device; revoking the current session itself is a logout.
  */
 async function endDevice(m: LoginManager<any>, store: SessionStore, id: string, selector: string | null | undefined, keep: string | null): Promise<void> {
   await store.destroy(id)

@@ -152,6 +152,9 @@ export class StoreSessionBackend implements SessionBackend {
       if (!(await this.store.rotate(from, key, rec, ttl))) return lose(session)
     } else {
       if (from) await this.store.destroy(from)
+      // The series' earlier session belongs to this browser, which has lost its cookie: one device,
+      // one row in the device list.
+      if (restore) await this.store.destroySessionsBySelector?.(restore.selector)
       await this.store.create(key, rec, ttl)
       // Written first, checked second: a logout deletes the series first and its sessions second, so
       // either it finds this record, or this check finds the series gone.
