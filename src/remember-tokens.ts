@@ -32,7 +32,11 @@ export interface StoredRememberOptions {
    * issuing another cookie). @default 60 (`REMEMBER_ROTATION_GRACE`)
    */
   rotationGrace?: number
-  /** The session store, so a suspected theft also ends the sessions that token created. */
+  /**
+   * The session store, so that a logout and a suspected theft also end the sessions that token
+   * created. Without it, a remember-me restore still running when the user logs out can leave its
+   * session alive (docs/remember-me.md). The manager passes its `store` to the default format.
+   */
   sessions?: SessionStore | null
 }
 
@@ -61,8 +65,9 @@ export function parseRememberToken(value: unknown): { selector: string; validato
  * ```ts
  * // Implicit: any store that keeps remember tokens makes this the default format.
  * const manager = createLoginManager({ secret, userLoader, store: memoryStore() })
- * // Explicit, e.g. tokens in a different store than sessions:
- * const manager = createLoginManager({ secret, userLoader, store, remember: { format: new StoredRemember(tokens) } })
+ * // Explicit, e.g. tokens in a different store than sessions. Pass the session store: a logout
+ * // then also ends the sessions a restore still running wrote, and theft ends the device's sessions.
+ * const manager = createLoginManager({ secret, userLoader, store, remember: { format: new StoredRemember(tokens, { sessions: store }) } })
  * ```
  */
 export class StoredRemember implements RememberStrategy {

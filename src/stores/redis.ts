@@ -35,7 +35,7 @@
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'
-import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TOKEN_FIELDS, TOUCH, sha1, type Script } from './redis-scripts.ts'
+import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TAKE, TOKEN_FIELDS, TOUCH, encodeSession, sha1, type Script } from './redis-scripts.ts'
 
 /** node-redis v4/v5 single-node client (`createClient`). */
 export interface NodeRedisClientLike {
@@ -81,19 +81,6 @@ function shim(client: any): Exec {
     return (_key, args) => client.sendCommand(args)
   }
   throw new ConfigError('client', 'must be a node-redis or ioredis client (or cluster)')
-}
-
-function encodeSession(r: SessionRecord): string {
-  return JSON.stringify({
-    lastSeenAt: r.lastSeenAt,
-    expiresAt: r.expiresAt,
-    userId: r.userId,
-    createdAt: r.createdAt,
-    data: r.data,
-    ip: r.ip ?? null,
-    userAgent: r.userAgent ?? null,
-    rememberSelector: r.rememberSelector ?? null,
-  })
 }
 
 /** A Redis-backed {@link SessionStore} and {@link RememberTokenStore}; create it with {@link redisStore}. */
@@ -182,12 +169,12 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     return set != null
   }
 
-  // The old and new keys live in different cluster slots, so no one script can hold both. DEL's
-  // reply is the atomic decision instead: of a rotation and a logout racing for the old key, exactly
-  // one deletes it, and the rotation writes the new record only when it was the one.
+  // The old and new keys live in different cluster slots, so no one script can hold both. Taking
+  // the old key away (a one-key script) is the atomic decision instead: the new record is written
+  // only by the request that took a live one.
   async rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean> {
     const old = this.#sessionKey(previousId)
-    if (Number(await this.#exec(old, ['DEL', old])) !== 1) return false
+    if (Number(await this.#run(TAKE, old, [String(Math.floor(this.#now() / 1000))])) !== 1) return false
     await this.create(id, record, ttl)
     return true
   }
