@@ -13,9 +13,9 @@ export interface Script {
 
 const script = (src: string): Script => ({ src })
 
-/** A session record as stored: JSON with `lastSeenAt` and `expiresAt` first, for {@link TOUCH}. */
-export function encodeSession(r: SessionRecord): string {
-  return JSON.stringify({
+// The record's fields in stored order: lastSeenAt and expiresAt first, for TOUCH and TAKE.
+function fields(r: SessionRecord): SessionRecord {
+  return {
     lastSeenAt: r.lastSeenAt,
     expiresAt: r.expiresAt,
     userId: r.userId,
@@ -24,7 +24,17 @@ export function encodeSession(r: SessionRecord): string {
     ip: r.ip ?? null,
     userAgent: r.userAgent ?? null,
     rememberSelector: r.rememberSelector ?? null,
-  })
+  }
+}
+
+/** A session record as stored: JSON with `lastSeenAt` and `expiresAt` first, for {@link TOUCH}. */
+export function encodeSession(r: SessionRecord): string {
+  return JSON.stringify(fields(r))
+}
+
+/** A stored session back into a record (a fresh object each time). */
+export function decodeSession(json: string): SessionRecord {
+  return fields(JSON.parse(json))
 }
 
 // Refresh activity without a JSON codec (Lua's cjson turns [] into {} and rounds big numbers):

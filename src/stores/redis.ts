@@ -35,7 +35,7 @@
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'
-import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TAKE, TOKEN_FIELDS, TOUCH, encodeSession, sha1, type Script } from './redis-scripts.ts'
+import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TAKE, TOKEN_FIELDS, TOUCH, decodeSession, encodeSession, sha1, type Script } from './redis-scripts.ts'
 
 /** node-redis v4/v5 single-node client (`createClient`). */
 export interface NodeRedisClientLike {
@@ -134,18 +134,8 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     const key = this.#sessionKey(id)
     const v = await this.#exec(key, ['GET', key])
     if (typeof v !== 'string') return null
-    const r = JSON.parse(v)
-    if (!(r.expiresAt > this.#now() / 1000)) return null
-    return {
-      userId: r.userId,
-      data: r.data,
-      createdAt: r.createdAt,
-      lastSeenAt: r.lastSeenAt,
-      expiresAt: r.expiresAt,
-      ip: r.ip ?? null,
-      userAgent: r.userAgent ?? null,
-      rememberSelector: r.rememberSelector ?? null,
-    }
+    const r = decodeSession(v)
+    return r.expiresAt > this.#now() / 1000 ? r : null
   }
 
   async create(id: string, record: SessionRecord, ttl: number): Promise<void> {
