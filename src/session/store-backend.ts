@@ -13,6 +13,9 @@ import type { SessionRecord, SessionStore } from './store.ts'
 import { CookieSessionBackend, expired, expiresAt, promised, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
+// Where a rotated record keeps the id it replaced (store-side only: stripped when read, and gone
+// with the next data write).
+const ROTATED_FROM = '_rotated_from'
 
 // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is not one
 // this backend wrote, and reads as nothing.
@@ -67,7 +70,9 @@ export class StoreSessionBackend implements SessionBackend {
     return got.then(
       (rec) => {
         if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) return this.loadNow(values, info, i + 1)
-        const s = new Session({ id: key, data: sanitizeData(rec.data), origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
+        const data = sanitizeData(rec.data)
+        delete data[ROTATED_FROM]
+        const s = new Session({ id: key, data, origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
         storeMeta.set(s, rec)
         return s
       },
@@ -88,8 +93,10 @@ export class StoreSessionBackend implements SessionBackend {
     try {
       if (typeof userId !== 'string') {
         if (session.previousId) {
-          await this.store.destroy(session.previousId)
+          const from = session.previousId
+          await this.store.destroy(from)
           session.previousId = null
+          await this.#endSuccessors(from, storeMeta.get(session)?.userId)
         }
         if (session.origin === 'store' && session.id) await this.store.destroy(session.id)
         if (session.origin === 'store' && session.isEmpty) return { expire: true }
@@ -124,6 +131,17 @@ export class StoreSessionBackend implements SessionBackend {
     }
   }
 
+  // A logout (or a dropped login) deleted `from` after reading it; a rotation of that session may
+  // have landed in between, moving it to an id this request never saw. The moved record names
+  // `from`: end it too. Deleting first and listing second means a rotation either failed (its
+  // source was gone) or is already listed.
+  async #endSuccessors(from: string, userId: string | undefined): Promise<void> {
+    if (!userId) return
+    for (const x of await this.store.listUserSessions(userId)) {
+      if (x.record.data?.[ROTATED_FROM] === from) await this.store.destroy(x.id)
+    }
+  }
+
   // A new record: a login, a remember-me restore, or a rotation of the session read (its old
   // record, `previousId`, goes). A rotation that continues a session moves it only if it still
   // exists; a restore checks its remember series is still there once its record is written.
@@ -149,7 +167,10 @@ export class StoreSessionBackend implements SessionBackend {
     if (from && !restore && !newAuthentication.has(session)) {
       // Re-authentication, a password change, an app's own regenerate(): the session continues
       // only if nothing ended it meanwhile (a logout, a revocation). Else the request ends anonymous.
-      if (!(await this.store.rotate(from, key, rec, ttl))) return lose(session)
+      // The new record names the one it replaced, so that a logout that read the old one before
+      // this landed can still find it (see #endSuccessors).
+      const linked = { ...rec, data: { ...rec.data, [ROTATED_FROM]: from } }
+      if (!(await this.store.rotate(from, key, linked, ttl))) return lose(session)
     } else {
       if (from) await this.store.destroy(from)
       // The series' earlier session belongs to this browser, which has lost its cookie: one device,

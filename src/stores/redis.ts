@@ -160,13 +160,15 @@ export class RedisStore implements SessionStore, RememberTokenStore {
   }
 
   // The old and new keys live in different cluster slots, so no one script can hold both. Taking
-  // the old key away (a one-key script) is the atomic decision instead: the new record is written
-  // only by the request that took a live one.
+  // the old key away (a one-key script) is the atomic decision instead. The new record (and its
+  // index entries) is written first and deleted again when the take fails, so that at no moment
+  // is the session in neither place: a revocation listing the user's sessions finds one or the other.
   async rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean> {
-    const old = this.#sessionKey(previousId)
-    if (Number(await this.#run(TAKE, old, [String(Math.floor(this.#now() / 1000))])) !== 1) return false
     await this.create(id, record, ttl)
-    return true
+    const old = this.#sessionKey(previousId)
+    if (Number(await this.#run(TAKE, old, [String(Math.floor(this.#now() / 1000))])) === 1) return true
+    await this.destroy(id)
+    return false
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean> {

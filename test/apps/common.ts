@@ -17,7 +17,7 @@
  *   GET  /flash?m=&c=, /flashes, /session/set?k=&v=, /session/get?k=, /next
  *   GET  /locals           the template user (res.locals / reply.locals / c.get('user'))
  *   POST /slow?op=&ms=     loads the user, waits `ms`, then does `op` (reauth, password, flash, touch,
- *                          restore): the in-flight request of the logout races (see {@link slow})
+ *                          restore, logout): the in-flight request of the logout races (see {@link slow})
  *   ALL  /ambient[?login=<id>]  the ambient `currentUser()` (after an ambient `loginUser()`), or `no-context`
  *   /area/*                protect() with exempt ['/area/login', '/area/public/*']
  */
@@ -208,7 +208,8 @@ export const slowHooks: { entered: (() => void) | null } = { entered: null }
  * the user first (the session, or a remember-me restore), waits `ms` (an awaited delay, so the
  * overlap is real), then, if it had a user: `reauth` confirms the login (rotation), `password`
  * calls `credentialsChanged` (rotation, other sessions ended), `flash` flashes, `touch` and
- * `restore` do nothing more (the write is the activity touch, or the restored session, at commit).
+ * `restore` do nothing more (the write is the activity touch, or the restored session, at commit);
+ * `logout` logs out (a logout that is itself slow, for a rotation to land in the middle of it).
  * Answers JSON with `performance.now()` marks taken after the load and after the wait.
  */
 export async function slow(auth: RequestAuth<TestUser>, url: URL): Promise<Response> {
@@ -222,5 +223,6 @@ export async function slow(auth: RequestAuth<TestUser>, url: URL): Promise<Respo
   if (user && op === 'reauth') await auth.confirmLogin()
   else if (user && op === 'password') await auth.credentialsChanged(user)
   else if (user && op === 'flash') await auth.flash('Saved.')
+  else if (user && op === 'logout') await auth.logoutUser()
   return Response.json({ user: user?.id ?? null, startedAt, resumedAt })
 }

@@ -90,6 +90,11 @@ async function round(t: TestTarget, op: Op, clock: { skew: number }, logout: () 
   const marks = (await late.json()) as { user: string | null; startedAt: number; resumedAt: number }
   const overlapped = marks.user === ALICE && marks.startedAt < sentAt && marks.resumedAt > answeredAt
 
+  return { overlapped, ...(await aftermath(t, c, late, store)) }
+}
+
+/** What survived a round: the browser logged in, the late answer's cookie alone, a record. */
+async function aftermath(t: TestTarget, c: Client, late: Response, store: OpenStore['store'] | null) {
   // Server first (the checks below are requests that could create sessions of their own).
   // A remember series of the user left behind counts too: it could restore a session later.
   const server = store ? (await store.listUserSessions(ALICE)).length > 0 || (hasRememberTokens(store) && (await store.deleteUserTokens(ALICE)) > 0) : false
@@ -101,27 +106,54 @@ async function round(t: TestTarget, op: Op, clock: { skew: number }, logout: () 
     cookie = (await state(alone)).user !== null
   }
   const browser = (await state(c)).user !== null
-  return { overlapped, browser, cookie, server }
+  return { browser, cookie, server }
+}
+
+const emptyTally = (): Tally => ({ rounds: 0, overlapped: 0, resurrections: 0, outside: 0, browser: 0, cookie: 0, server: 0 })
+
+/** Count one round, then clean up whatever it left behind so the next starts clean. */
+async function count(tally: Tally, r: { overlapped: boolean; browser: boolean; cookie: boolean; server: boolean }, store: OpenStore['store'] | null) {
+  tally.rounds++
+  if (r.overlapped) tally.overlapped++
+  if (r.browser) tally.browser++
+  if (r.cookie) tally.cookie++
+  if (r.server) tally.server++
+  if (r.browser || r.cookie || r.server) {
+    if (r.overlapped) tally.resurrections++
+    else tally.outside++
+  }
+  if (store) {
+    await store.destroyUserSessions(ALICE)
+    if (hasRememberTokens(store)) await store.deleteUserTokens(ALICE)
+  }
 }
 
 async function race(t: TestTarget, op: Op, clock: { skew: number }, store: OpenStore['store'] | null, logout: () => Promise<void> | void = () => {}): Promise<Tally> {
-  const tally: Tally = { rounds: 0, overlapped: 0, resurrections: 0, outside: 0, browser: 0, cookie: 0, server: 0 }
+  const tally = emptyTally()
+  for (let i = 0; i < ROUNDS; i++) await count(tally, await round(t, op, clock, logout, store), store)
+  return tally
+}
+
+/**
+ * The other interleaving: the logout reads its session, then is slow (say, revoking its remember
+ * token); a re-authentication starts after it and completes in the middle. The rotation reaches
+ * the store first, yet the logout must still end the session it moved to.
+ */
+async function rotationInsideLogout(t: TestTarget, store: OpenStore['store']): Promise<Tally> {
+  const tally = emptyTally()
   for (let i = 0; i < ROUNDS; i++) {
-    const r = await round(t, op, clock, logout, store)
-    tally.rounds++
-    if (r.overlapped) tally.overlapped++
-    if (r.browser) tally.browser++
-    if (r.cookie) tally.cookie++
-    if (r.server) tally.server++
-    if (r.browser || r.cookie || r.server) {
-      if (r.overlapped) tally.resurrections++
-      else tally.outside++
-    }
-    // Each round starts clean, whatever the last one left behind.
-    if (store) {
-      await store.destroyUserSessions(ALICE)
-      if (hasRememberTokens(store)) await store.deleteUserTokens(ALICE)
-    }
+    const c = new Client(t, { headers: { 'user-agent': 'race browser' } })
+    assert.equal((await loginAs(c, ALICE)).status, 200)
+    const entered = new Promise<void>((r) => (slowHooks.entered = r))
+    const logout = c.request(`/slow?op=logout&ms=${SLOW_MS}`, { method: 'POST' })
+    await Promise.race([entered, logout])
+    slowHooks.entered = null
+    const sentAt = performance.now()
+    const confirm = await c.request('/confirm', { method: 'POST' })
+    const answeredAt = performance.now()
+    const marks = (await (await logout).json()) as { user: string | null; startedAt: number; resumedAt: number }
+    const overlapped = confirm.status === 200 && marks.user === ALICE && marks.startedAt < sentAt && marks.resumedAt > answeredAt
+    await count(tally, { overlapped, ...(await aftermath(t, c, confirm, store)) }, store)
   }
   return tally
 }
@@ -151,6 +183,17 @@ for (const sc of storeCases(testNamespace(import.meta.url))) {
           }
         })
       }
+      it(`[${fw}] a re-authentication that lands while the logout runs: no resurrection in ${ROUNDS} rounds`, async (tc) => {
+        const t = await testTarget(fw, { store: open.store })
+        try {
+          const tally = await rotationInsideLogout(t, open.store)
+          tc.diagnostic(`${sc.name} ${fw} reauth inside logout: ${figure(tally)}`)
+          assert.equal(tally.resurrections, 0, figure(tally))
+          assert.ok(tally.overlapped > 0, `no round overlapped: the test proved nothing (${figure(tally)})`)
+        } finally {
+          await t.close()
+        }
+      })
     }
   })
 }
