@@ -189,8 +189,12 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     await this.#exec(key, ['DEL', key])
   }
 
+  // Twice: a rotation indexes its new record before it takes the old one, so a rotation that
+  // took an old id this pass listed (and so found it gone) has its new id in the index by now.
   async destroyUserSessions(userId: string, exceptId?: string | null): Promise<number> {
-    return this.#deleteAll(this.#userKey(userId, 's'), this.#sessionKey, exceptId)
+    const index = this.#userKey(userId, 's')
+    const n = await this.#deleteAll(index, this.#sessionKey, exceptId)
+    return n + (await this.#deleteAll(index, this.#sessionKey, exceptId))
   }
 
   async listUserSessions(userId: string): Promise<StoredSession[]> {
