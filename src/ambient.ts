@@ -9,6 +9,7 @@ import { ContextError } from './errors.ts'
 import type { Duration } from './duration.ts'
 import type { FlashOptions, LoginOptions, RequestAuth } from './auth.ts'
 import type { RegisteredAnonymousUser, RegisteredUser } from './types.ts'
+import { nodeBuiltin } from './node-builtin.ts'
 
 interface Storage<T> {
   run<R>(store: T, fn: () => R): R
@@ -16,7 +17,7 @@ interface Storage<T> {
 }
 
 const ALS: (new () => Storage<RequestAuth>) | undefined =
-  (globalThis as any).process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage ??
+  nodeBuiltin('node:async_hooks')?.AsyncLocalStorage ??
   (globalThis as any).AsyncLocalStorage
 
 let storage: Storage<RequestAuth> | null = null

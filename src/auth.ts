@@ -11,7 +11,7 @@ import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { argumentSeconds, type Duration } from './duration.ts'
 import { serializeCookie, expireCookie } from './cookie.ts'
 import { SealedRemember } from './remember.ts'
-import { pendingSelector } from './session/store-backend.ts'
+import { lostSessions, newAuthentication, pendingSelector, restoring } from './session/store-backend.ts'
 import { RequestUser, type RememberWrite } from './request-user.ts'
 import * as devices from './devices.ts'
 
@@ -67,6 +67,9 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     s.delete(K.csrf)
     // Rotation defeats fixation; pre-login data survives unless it belonged to someone else.
     s.regenerate(previous === undefined || previous === id ? undefined : [K.flashes, K.next])
+    // A credential was just checked: this login stands whether or not the old session still exists.
+    newAuthentication.add(s)
+    restoring.delete(s)
     s.set(K.userId, id)
     s.set(K.fresh, fresh)
     if (fresh) s.set(K.freshAt, this.now)
@@ -206,6 +209,8 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
     const sessionCookie = await this.commitSession()
     if (sessionCookie) out.push(sessionCookie)
     let write = this.rememberWrite
+    const loaded = this.loadedSession
+    if (loaded && lostSessions.has(loaded)) write = await this.#lost(write)
     if (!write && m.rememberCookie.refreshEachRequest && this.user && !this.viaRequest) write = await this.#refreshRemember()
     const rname = m.rememberCookie.name
     if (write === 'clear') {
@@ -214,6 +219,16 @@ export class RequestAuth<out U extends object = object> extends RequestUser<U> {
       out.push(serializeCookie(rname, write.value, m.cookieAttributes('remember', this.secure, write.maxAge)))
     }
     return out
+  }
+
+  // The session ended while this request ran (a logout, a revocation): nothing was written, and no
+  // remember cookie goes out either. A series issued by this request (a password change keeping
+  // "remember me") is revoked with it.
+  async #lost(write: RememberWrite): Promise<RememberWrite> {
+    const s = this.loadedSession
+    const selector = s && pendingSelector.get(s)
+    if (selector) await this.manager.remember.revokeSelector?.(selector)
+    return write === 'clear' ? write : null
   }
 
   // REMEMBER_COOKIE_REFRESH_EACH_REQUEST: only when the request carried the cookie (Flask-Login

@@ -12,7 +12,7 @@
  * remember cookie (the Mastodon lesson, security.md §6). See docs/revocation.md.
  */
 import { ConfigError, NoStoreError } from './errors.ts'
-import { pendingSelector, storeMeta } from './session/store-backend.ts'
+import { newAuthentication, pendingSelector, storeMeta } from './session/store-backend.ts'
 import type { Session } from './session/session.ts'
 import type { SessionStore, StoredSession } from './session/store.ts'
 import type { LoginManager } from './manager.ts'
@@ -92,9 +92,9 @@ export async function listSessions(auth: RequestAuth): Promise<DeviceSession[]> 
 
 /**
  * End a device: the session, its remember token, and the other sessions that token created (a
- * browser restart leaves the old session behind next to the restored one). The current device's
- * own token is never revoked through an old entry of the same device; revoking the current
- * session itself is a logout.
+ * restore ends the series' earlier session, but tabs restored in parallel may each leave one
+ * until it idles out). The current device's own token is never revoked through an old entry of
+ * the same device; revoking the current session itself is a logout.
  */
 async function endDevice(m: LoginManager, store: SessionStore, id: string, selector: string | null | undefined, keep: string | null): Promise<void> {
   await store.destroy(id)
@@ -128,9 +128,10 @@ export async function revokeOtherSessions(auth: RequestAuth): Promise<number> {
   const store = await storeOf(auth.manager)
   const me = await who(auth)
   if (!me) return 0
-  const n = await store.destroyUserSessions(me.uid, currentId(me.session))
+  // Tokens before sessions, here and below: a remember-me restore in flight writes its session
+  // first and checks its token second, so one of the two sides always sees the other.
   await auth.manager.remember.revokeUser?.(me.uid, currentSelector(me.session))
-  return n
+  return store.destroyUserSessions(me.uid, currentId(me.session))
 }
 
 /** End every session and remember token of the current user, this one included (→ anonymous). */
@@ -139,8 +140,8 @@ export async function logoutEverywhere(auth: RequestAuth): Promise<number> {
   const me = await who(auth)
   let n = 0
   if (me) {
-    n = await store.destroyUserSessions(me.uid)
     await auth.manager.remember.revokeUser?.(me.uid)
+    n = await store.destroyUserSessions(me.uid)
   }
   await auth.logoutUser()
   return n
@@ -167,12 +168,19 @@ export async function credentialsChanged<U extends object>(auth: RequestAuth<U>,
   const current = await auth.getUser()
   const same = !!current && !auth.viaRequestLoader && m.getId(current) === uid
   const remember = same && (await auth.isRemembered())
+  const session = await auth.session()
   if (store) {
-    await store.destroyUserSessions(uid)
     await m.remember.revokeUser?.(uid)
+    // This request's own session is kept for the rotation below, which moves it only if it still
+    // exists: a logout that ran meanwhile stays final.
+    await store.destroyUserSessions(uid, same ? currentId(session) : null)
   }
   if (!same) return false
-  if (await auth.loginUser(user, { remember, fresh: options.fresh ?? true })) return true
+  if (await auth.loginUser(user, { remember, fresh: options.fresh ?? true })) {
+    // Not a new authentication: the password change continues the session it was made in.
+    newAuthentication.delete(session)
+    return true
+  }
   // The user cannot log in any more (inactive): nothing of the old session may survive.
   await auth.logoutUser()
   return false
@@ -187,9 +195,8 @@ export async function listUserSessions(m: LoginManager, userId: string): Promise
 /** Admin: end every session and remember token of a user; returns how many sessions ended. */
 export async function revokeUserSessions(m: LoginManager, userId: string): Promise<number> {
   const store = await storeOf(m)
-  const n = await store.destroyUserSessions(userId)
   await m.remember.revokeUser?.(userId)
-  return n
+  return store.destroyUserSessions(userId)
 }
 
 /**

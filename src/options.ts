@@ -237,7 +237,7 @@ export function resolveOptions<U extends object>(options: LoginManagerOptions<U>
   if (typeof tp !== 'boolean' && !(Number.isInteger(tp) && tp >= 0)) throw new ConfigError('trustProxy', 'must be a boolean or a number of proxies')
   for (const k of ['ambient', 'useSessionForNext'] as const) bool(k, options[k], false)
   if (options.store != null) {
-    for (const m of ['get', 'create', 'update', 'touch', 'destroy', 'destroyUserSessions', 'listUserSessions']) {
+    for (const m of ['get', 'create', 'update', 'rotate', 'touch', 'destroy', 'destroyUserSessions', 'listUserSessions']) {
       if (typeof (options.store as any)[m] !== 'function') throw new ConfigError('store', `must implement SessionStore (missing ${m}())`)
     }
   }

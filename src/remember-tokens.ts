@@ -32,7 +32,11 @@ export interface StoredRememberOptions {
    * issuing another cookie). @default 60 (`REMEMBER_ROTATION_GRACE`)
    */
   rotationGrace?: number
-  /** The session store, so a suspected theft also ends the sessions that token created. */
+  /**
+   * The session store, so that a logout and a suspected theft also end the sessions that token
+   * created. Without it, a remember-me restore still running when the user logs out can leave its
+   * session alive (docs/remember-me.md). The manager passes its `store` to the default format.
+   */
   sessions?: SessionStore | null
 }
 
@@ -61,8 +65,9 @@ export function parseRememberToken(value: unknown): { selector: string; validato
  * ```ts
  * // Implicit: any store that keeps remember tokens makes this the default format.
  * const manager = createLoginManager({ secret, userLoader, store: memoryStore() })
- * // Explicit, e.g. tokens in a different store than sessions:
- * const manager = createLoginManager({ secret, userLoader, store, remember: { format: new StoredRemember(tokens) } })
+ * // Explicit, e.g. tokens in a different store than sessions. Pass the session store: a logout
+ * // then also ends the sessions a restore still running wrote, and theft ends the device's sessions.
+ * const manager = createLoginManager({ secret, userLoader, store, remember: { format: new StoredRemember(tokens, { sessions: store }) } })
  * ```
  */
 export class StoredRemember implements RememberStrategy {
@@ -145,10 +150,16 @@ export class StoredRemember implements RememberStrategy {
     return timingSafeEqual(hash, rec.validatorHash) || this.#inGrace(rec, hash, ctx.now)
   }
 
+  /** Whether the series under `selector` still exists and has not expired (by the store's clock). */
+  async isLive(selector: string): Promise<boolean> {
+    return (await this.tokens.getToken(selector)) !== null
+  }
+
   /**
-   * Delete the series of the token presented (logout on this device). Only a token that proves
-   * itself (current or previous validator) can delete its series, so a guessed selector cannot
-   * log someone else's device out.
+   * Delete the series of the token presented (logout on this device), then the sessions it
+   * created: a restore that was in flight may have written one after the logout read its own.
+   * Only a token that proves itself (current or previous validator) can delete its series, so a
+   * guessed selector cannot log someone else's device out.
    */
   async revoke(value: string): Promise<void> {
     const parts = parseRememberToken(value)
@@ -158,7 +169,7 @@ export class StoredRemember implements RememberStrategy {
     const hash = await sha256(parts.validator)
     const current = timingSafeEqual(hash, rec.validatorHash)
     const previous = rec.previousHash !== null && timingSafeEqual(hash, rec.previousHash)
-    if (current || previous) await this.tokens.deleteToken(rec.selector)
+    if (current || previous) await this.#burn(rec.selector)
   }
 
   /** Delete every series of a user ("log out everywhere", password change), but `exceptSelector`. */

@@ -55,6 +55,12 @@ export interface RememberStrategy {
   revokeUser?(userId: string, exceptSelector?: string | null): Promise<void>
   /** Revoke a token by selector (revoking a session from the device list). */
   revokeSelector?(selector: string): Promise<void>
+  /**
+   * Whether the series under `selector` still exists (not revoked, not expired). A store-backed
+   * restore asks once it has written its session, so that a logout racing it cannot leave that
+   * session alive (docs/security.md); strategies without server-side tokens leave it out.
+   */
+  isLive?(selector: string): Promise<boolean>
   /** True when tokens live on the server and can be revoked one by one. */
   readonly revocable: boolean
 }

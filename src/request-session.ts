@@ -122,6 +122,11 @@ export class RequestSession<out U extends object = object> {
     return (this.#session = s)
   }
 
+  /** The session if it has been read this request, else null. */
+  protected get loadedSession(): Session | null {
+    return this.#session
+  }
+
   /** True when committing the session would write nothing (so the commit may be skipped). */
   protected sessionUnchanged(): boolean {
     const s = this.#session

@@ -6,7 +6,7 @@
 import { AUTH_KEYS, SESSION_KEYS as K } from './defaults.ts'
 import { getCookies } from './cookie.ts'
 import { FlaskLoginRemember } from './remember.ts'
-import { pendingSelector } from './session/store-backend.ts'
+import { pendingSelector, restoring } from './session/store-backend.ts'
 import { RequestSession } from './request-session.ts'
 import type { Session } from './session/session.ts'
 import type { RegisteredAnonymousUser } from './types.ts'
@@ -225,7 +225,13 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
     s.set(K.fresh, false)
     s.set(K.identifier, await this.clientIdentifier())
     if (m.options.authEpoch) s.set(K.epoch, await this.epochTag(user))
-    if (claim.selector) pendingSelector.set(s, claim.selector)
+    if (claim.selector) {
+      pendingSelector.set(s, claim.selector)
+      const selector = claim.selector
+      const live = m.remember.isLive
+      // A logout racing this restore may revoke the token after it was checked above.
+      if (live) restoring.set(s, { selector, live: () => live.call(m.remember, selector) })
+    }
     if (claim.rotated) this.rememberWrite = claim.rotated
     this.remembered = true
     m.events.emit('loadedFromCookie', { user, request: this.eventRequest })

@@ -77,17 +77,24 @@ describe('revocation', () => {
     assert.equal(await comesBack(app, b), false)
   })
 
-  test('revoking a stale entry of this very device (left by a browser restart) keeps this device in', async () => {
+  test('a browser restart keeps one row per device: the restore ends the session the series made before', async () => {
     const app = makeApp()
     const a = await loggedIn(app, 'a', { remember: true })
-    a.restart()
-    assert.equal(await who(a), 'alice')
+    const b = await loggedIn(app, 'b', { remember: true })
+    const before = (await a.get('/sessions')).body.map((s: any) => s.id)
+    for (const c of [a, b, a, b]) {
+      c.restart()
+      assert.equal(await who(c), 'alice')
+    }
     const list = (await a.get('/sessions')).body
-    assert.equal(list.length, 2, 'the old session is still alive next to the restored one')
-    const stale = list.find((s: any) => !s.current)
-    assert.equal((await a.get(`/revoke?id=${stale.id}`)).body.ok, true)
+    assert.deepEqual(list.map((s: any) => s.userAgent).sort(), ['a-agent/1.0', 'b-agent/1.0'], 'two browsers, two rows (not six)')
+    assert.ok(list.every((s: any) => !before.includes(s.id) && s.remembered))
+    assert.equal(app.store!.size, 2)
+    // "Sign out all other devices" counts devices, not ghosts.
+    assert.equal((await a.get('/revoke-others')).body.ended, 1)
+    assert.equal(await who(b), null)
+    assert.equal(await comesBack(app, b), false)
     assert.equal(await who(a), 'alice')
-    assert.equal((await a.get('/sessions')).body.length, 1)
     assert.equal(await comesBack(app, a), true, 'this device’s token survives')
   })
 

@@ -7,14 +7,17 @@ import * as P from '../src/crypto/primitives.ts'
 
 const secrets = ['s'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz', 'older-secret-0123456789-abcdefghij']
 
-test('the Web Crypto path seals, opens and MACs exactly like the node:crypto path', async () => {
+for (const [title, env] of [
+  ['without process.getBuiltinModule (Workers)', {}],
+  ['as in Next.js\'s edge runtime (getBuiltinModule throws, Web Crypto promises of another realm)', { DOORMAN_PROBE_EDGE: '1' }],
+] as const) test(`the Web Crypto path seals, opens and MACs exactly like the node:crypto path, ${title}`, async () => {
   assert.equal(P.usingNodeCrypto, true)
   const ring = (await Keyring.create(secrets, 'session')) as Keyring
   const sealed = await ring.seal('from node:crypto ✓')
   const tag = await ring.tag('epoch-1')
   const probe = fileURLToPath(new URL('./fixtures/webcrypto-probe.ts', import.meta.url))
   const out = JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', probe, JSON.stringify({ secrets, sealed, tag })], { encoding: 'utf8' }),
+    execFileSync(process.execPath, ['--import', 'tsx', probe, JSON.stringify({ secrets, sealed, tag })], { encoding: 'utf8', env: { ...process.env, ...env } }),
   )
   assert.equal(out.usingNodeCrypto, false)
   assert.deepEqual(out.opened, { text: 'from node:crypto ✓', stale: false })

@@ -64,12 +64,13 @@ export async function createApp(env: Record<string, string | undefined> = proces
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
   app.get('/sessions', loginRequired(), async (req, res) => (options.store ? res.json(await req.auth.listSessions()) : res.status(501).json(NEEDS_STORE)))
-  app.post('/sessions/:id/revoke', loginRequired(), async (req, res) => {
+  // Ending sessions asks for a fresh login first (ASVS 7.5.2): a remembered login goes to /reauth.
+  app.post('/sessions/:id/revoke', freshLoginRequired(), async (req, res) => {
     if (!options.store) return res.status(501).json(NEEDS_STORE)
     if (!(await req.auth.revokeSession(req.params.id as string))) return res.status(404).json(NO_SUCH_SESSION)
     res.redirect(303, '/sessions')
   })
-  app.post('/logout-everywhere', loginRequired(), async (req, res) => {
+  app.post('/logout-everywhere', freshLoginRequired(), async (req, res) => {
     if (!options.store) return res.status(501).json(NEEDS_STORE)
     await req.auth.logoutEverywhere()
     res.redirect(303, '/')

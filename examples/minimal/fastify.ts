@@ -68,12 +68,13 @@ export async function createApp(env: Record<string, string | undefined> = proces
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
   app.get('/sessions', { preHandler: loginRequired() }, async (req, reply) => (options.store ? req.auth.listSessions() : reply.code(501).send(NEEDS_STORE)))
-  app.post<{ Params: { id: string } }>('/sessions/:id/revoke', { preHandler: loginRequired() }, async (req, reply) => {
+  // Ending sessions asks for a fresh login first (ASVS 7.5.2): a remembered login goes to /reauth.
+  app.post<{ Params: { id: string } }>('/sessions/:id/revoke', { preHandler: freshLoginRequired() }, async (req, reply) => {
     if (!options.store) return reply.code(501).send(NEEDS_STORE)
     if (!(await req.auth.revokeSession(req.params.id))) return reply.code(404).send(NO_SUCH_SESSION)
     return reply.redirect('/sessions', 303)
   })
-  app.post('/logout-everywhere', { preHandler: loginRequired() }, async (req, reply) => {
+  app.post('/logout-everywhere', { preHandler: freshLoginRequired() }, async (req, reply) => {
     if (!options.store) return reply.code(501).send(NEEDS_STORE)
     await req.auth.logoutEverywhere()
     return reply.redirect('/', 303)

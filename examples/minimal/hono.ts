@@ -81,12 +81,13 @@ export async function createApp(env: Record<string, string | undefined> = proces
 
   // The device list: sealed cookie sessions cannot be listed or ended one by one (501).
   app.get('/sessions', loginRequired(), async (c) => (options.store ? c.json(await c.get('auth').listSessions()) : c.json(NEEDS_STORE, 501)))
-  app.post('/sessions/:id/revoke', loginRequired(), async (c) => {
+  // Ending sessions asks for a fresh login first (ASVS 7.5.2): a remembered login goes to /reauth.
+  app.post('/sessions/:id/revoke', freshLoginRequired(), async (c) => {
     if (!options.store) return c.json(NEEDS_STORE, 501)
     if (!(await c.get('auth').revokeSession(c.req.param('id')))) return c.json(NO_SUCH_SESSION, 404)
     return c.redirect('/sessions', 303)
   })
-  app.post('/logout-everywhere', loginRequired(), async (c) => {
+  app.post('/logout-everywhere', freshLoginRequired(), async (c) => {
     if (!options.store) return c.json(NEEDS_STORE, 501)
     await c.get('auth').logoutEverywhere()
     return c.redirect('/', 303)

@@ -13,8 +13,8 @@
  * | `GET`, `POST /reauth`          | login       | the form; 303 to `next` (field `password`)                  |
  * | `GET /flashes`                 |             | the flashed messages, JSON                                  |
  * | `GET /sessions`                | login       | JSON `[{ id, createdAt, lastSeenAt, ip, userAgent, current, remembered }]` |
- * | `POST /sessions/<id>/revoke`   | login       | 303 to `/sessions`; 404 when the id is not one of the user's sessions |
- * | `POST /logout-everywhere`      | login       | 303 to `/`: every session and remember token of the user ends, this one too |
+ * | `POST /sessions/<id>/revoke`   | fresh login | 303 to `/sessions`; 404 when the id is not one of the user's sessions |
+ * | `POST /logout-everywhere`      | fresh login | 303 to `/`: every session and remember token of the user ends, this one too |
  * | `POST /password`               | fresh login | 303 to `/` (field `password`, 8 characters at least, else 400): every other session and remember token of the user ends, this one continues on a rotated session |
  *
  * The three device-list routes need a server-side store (`SESSION_STORE`, see store.ts): with

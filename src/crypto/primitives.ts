@@ -10,12 +10,17 @@
  * synchronous, which saves a microtask on the hot path; callers simply `await`.
  */
 import { fromBase64Url, toBase64Url, utf8, fromUtf8 } from './encoding.ts'
+import { nodeBuiltin } from '../node-builtin.ts'
 
 /** A value, or a promise of it: synchronous on node:crypto, asynchronous on Web Crypto. */
 export type MaybePromise<T> = T | Promise<T>
 
-const nodeCrypto: any = (globalThis as any).process?.getBuiltinModule?.('node:crypto') ?? null
+const nodeCrypto: any = nodeBuiltin('node:crypto')
 const subtle: SubtleCrypto | undefined = (globalThis as any).crypto?.subtle
+// Web Crypto's promise, as one of this realm: callers test `instanceof Promise` on the hot path,
+// and a sandboxed runtime (Next.js's edge runtime runs code in a vm context) hands out the host's
+// promises, which fail that test and would be taken for the value itself.
+const ours = <T>(p: PromiseLike<T>): Promise<T> => Promise.resolve(p)
 // TypeScript 5.9 types Uint8Array over ArrayBufferLike; Web Crypto wants a plain BufferSource.
 const bs = (u: Uint8Array): BufferSource => u as unknown as BufferSource
 
@@ -63,21 +68,20 @@ const oneShotHash: ((algorithm: string, data: string, encoding: string) => strin
 export function sha256(text: string): MaybePromise<string> {
   if (oneShotHash) return oneShotHash('sha256', text, 'base64url')
   if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('base64url')
-  return subtle!.digest('SHA-256', bs(utf8(text))).then((d) => toBase64Url(new Uint8Array(d)))
+  return ours(subtle!.digest('SHA-256', bs(utf8(text)))).then((d) => toBase64Url(new Uint8Array(d)))
 }
 
 /** SHA-512 of a string, lowercase hex (Flask-Login's session identifier format). */
 export function sha512Hex(text: string): MaybePromise<string> {
   if (oneShotHash) return oneShotHash('sha512', text, 'hex')
   if (nodeCrypto) return nodeCrypto.createHash('sha512').update(text).digest('hex')
-  return subtle!.digest('SHA-512', bs(utf8(text))).then((d) => toHex(new Uint8Array(d)))
+  return ours(subtle!.digest('SHA-512', bs(utf8(text)))).then((d) => toHex(new Uint8Array(d)))
 }
 
 /** HMAC-SHA512 with raw key bytes, lowercase hex (Flask-Login's remember cookie digest). */
 export function hmacSha512Hex(key: Uint8Array, text: string): MaybePromise<string> {
   if (nodeCrypto) return nodeCrypto.createHmac('sha512', key).update(text).digest('hex')
-  return subtle!
-    .importKey('raw', bs(key), { name: 'HMAC', hash: 'SHA-512' }, false, ['sign'])
+  return ours(subtle!.importKey('raw', bs(key), { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']))
     .then((k) => subtle!.sign('HMAC', k, bs(utf8(text))))
     .then((d) => toHex(new Uint8Array(d)))
 }
@@ -140,7 +144,7 @@ export function prepareKey(secret: string, purpose: string): MaybePromise<Prepar
 /** HMAC-SHA256 of text under a prepared key, base64url. */
 export function mac(key: PreparedKey, text: string): MaybePromise<string> {
   if (nodeCrypto) return nodeCrypto.createHmac('sha256', key.handle).update(text).digest('base64url')
-  return subtle!.sign('HMAC', (key.handle as WebKeys).mac, bs(utf8(text))).then((d) => toBase64Url(new Uint8Array(d)))
+  return ours(subtle!.sign('HMAC', (key.handle as WebKeys).mac, bs(utf8(text)))).then((d) => toBase64Url(new Uint8Array(d)))
 }
 
 const IV_BYTES = 12
@@ -164,9 +168,7 @@ export function seal(key: PreparedKey, plaintext: string, aad: string | Uint8Arr
       ? toBase64Url(nodeCrypto.Buffer.concat([iv, body, tail, cipher.getAuthTag()]))
       : toBase64Url(concat([iv, body, tail, cipher.getAuthTag()]))
   }
-  return subtle!
-    .encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(utf8(plaintext)))
-    .then((ct) => toBase64Url(concat([iv, new Uint8Array(ct)])))
+  return ours(subtle!.encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(utf8(plaintext)))).then((ct) => toBase64Url(concat([iv, new Uint8Array(ct)])))
 }
 
 /** Open a seal; null on any failure whatsoever (bad encoding, wrong key, tampering): no oracle. */
@@ -187,9 +189,7 @@ export function open(key: PreparedKey, sealed: string, aad: string | Uint8Array)
       return null
     }
   }
-  return subtle!
-    .decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(bytes.subarray(IV_BYTES)))
-    .then(
+  return ours(subtle!.decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aadBytes) }, (key.handle as WebKeys).aes, bs(bytes.subarray(IV_BYTES)))).then(
       (pt) => fromUtf8(new Uint8Array(pt)),
       () => null,
     )

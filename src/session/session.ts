@@ -134,7 +134,10 @@ export class Session {
   /**
    * Give the session a new id (and a new creation time), keeping only `keep` keys. The old
    * server-side record is destroyed when the session is saved: the defence against session
-   * fixation (ASVS 7.2.4, passport CVE-2022-25896).
+   * fixation (ASVS 7.2.4, passport CVE-2022-25896). With a store, a logged-in session moves to
+   * its new id only if its old record still exists when it is saved: if a logout ended it
+   * meanwhile, nothing is written and the request ends anonymous (`loginUser` excepted: a fresh
+   * login stands on its own).
    */
   regenerate(keep?: readonly string[]): void {
     if (keep) {

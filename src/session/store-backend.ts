@@ -14,6 +14,9 @@ import { StoreHealth } from '../store-health.ts'
 import { CookieSessionBackend, expired, expiresAt, promised, type CookieWrite, type SessionBackend, type SessionRequestInfo, type SessionTimeouts } from './backend.ts'
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
+// Where a rotated record keeps the id it replaced (store-side only: stripped when read, and gone
+// with the next data write).
+const ROTATED_FROM = '_rotated_from'
 
 // Only pre-login data may live in a seal in store mode: a sealed session claiming a user is not one
 // this backend wrote, and reads as nothing.
@@ -74,7 +77,9 @@ export class StoreSessionBackend implements SessionBackend {
       (rec) => {
         this.health.succeeded()
         if (!rec || rec.expiresAt <= info.now || expired(rec.createdAt, rec.lastSeenAt, this.timeouts, info.now)) return this.loadNow(values, info, i + 1)
-        const s = new Session({ id: key, data: sanitizeData(rec.data), origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
+        const data = sanitizeData(rec.data)
+        delete data[ROTATED_FROM]
+        const s = new Session({ id: key, data, origin: 'store', createdAt: rec.createdAt, lastSeenAt: rec.lastSeenAt })
         storeMeta.set(s, rec)
         return s
       },
@@ -100,39 +105,20 @@ export class StoreSessionBackend implements SessionBackend {
   async save(session: Session, info: SessionRequestInfo): Promise<CookieWrite> {
     const userId = session.get(SESSION_KEYS.userId)
     try {
-      if (session.previousId) {
-        await this.#ok(this.store.destroy(session.previousId))
-        session.previousId = null
-      }
       if (typeof userId !== 'string') {
+        if (session.previousId) {
+          const from = session.previousId
+          await this.#ok(this.store.destroy(from))
+          session.previousId = null
+          await this.#endSuccessors(from, storeMeta.get(session)?.userId)
+        }
         if (session.origin === 'store' && session.id) await this.#ok(this.store.destroy(session.id))
         if (session.origin === 'store' && session.isEmpty) return { expire: true }
         if (session.origin === 'store') session.origin = 'cookie'
         return await this.#sealed.save(session, info)
       }
       const prev = storeMeta.get(session)
-      if (session.origin !== 'store' || session.rotated || !session.id) {
-        // The old record (if any) was destroyed above through previousId; a rotated session is new.
-        const token = randomToken(32)
-        const key = await sha256(token)
-        if (session.rotated) session.createdAt = info.now
-        session.lastSeenAt = info.now
-        const rec: SessionRecord = {
-          userId,
-          data: session.toJSON(),
-          createdAt: session.createdAt,
-          lastSeenAt: info.now,
-          expiresAt: expiresAt(session, this.timeouts),
-          ip: info.ip ?? null,
-          userAgent: info.userAgent ?? null,
-          rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
-        }
-        await this.#ok(this.store.create(key, rec, Math.max(1, rec.expiresAt - info.now)))
-        session.id = key
-        session.origin = 'store'
-        storeMeta.set(session, rec)
-        return { value: token }
-      }
+      if (session.origin !== 'store' || session.rotated || !session.id) return await this.#create(session, userId, prev, info)
       const touch = info.now - session.lastSeenAt >= this.timeouts.touchInterval
       if (session.changed) {
         session.lastSeenAt = info.now
@@ -158,9 +144,82 @@ export class StoreSessionBackend implements SessionBackend {
       throw this.#failure('save', e)
     }
   }
+
+  // A logout (or a dropped login) deleted `from` after reading it; a rotation of that session may
+  // have landed in between, moving it to an id this request never saw. The moved record names
+  // `from`: end it too. Deleting first and listing second means a rotation either failed (its
+  // source was gone) or is already listed.
+  async #endSuccessors(from: string, userId: string | undefined): Promise<void> {
+    if (!userId) return
+    for (const x of await this.store.listUserSessions(userId)) {
+      if (x.record.data?.[ROTATED_FROM] === from) await this.store.destroy(x.id)
+    }
+  }
+
+  // A new record: a login, a remember-me restore, or a rotation of the session read (its old
+  // record, `previousId`, goes). A rotation that continues a session moves it only if it still
+  // exists; a restore checks its remember series is still there once its record is written.
+  async #create(session: Session, userId: string, prev: SessionRecord | undefined, info: SessionRequestInfo): Promise<CookieWrite> {
+    const token = randomToken(32)
+    const key = await sha256(token)
+    if (session.rotated) session.createdAt = info.now
+    session.lastSeenAt = info.now
+    const rec: SessionRecord = {
+      userId,
+      data: session.toJSON(),
+      createdAt: session.createdAt,
+      lastSeenAt: info.now,
+      expiresAt: expiresAt(session, this.timeouts),
+      ip: info.ip ?? null,
+      userAgent: info.userAgent ?? null,
+      rememberSelector: pendingSelector.get(session) ?? prev?.rememberSelector ?? null,
+    }
+    const ttl = Math.max(1, rec.expiresAt - info.now)
+    const from = session.previousId
+    const restore = restoring.get(session)
+    session.previousId = null
+    if (from && !restore && !newAuthentication.has(session)) {
+      // Re-authentication, a password change, an app's own regenerate(): the session continues
+      // only if nothing ended it meanwhile (a logout, a revocation). Else the request ends anonymous.
+      // The new record names the one it replaced, so that a logout that read the old one before
+      // this landed can still find it (see #endSuccessors).
+      const linked = { ...rec, data: { ...rec.data, [ROTATED_FROM]: from } }
+      if (!(await this.store.rotate(from, key, linked, ttl))) return lose(session)
+    } else {
+      if (from) await this.store.destroy(from)
+      // The series' earlier session belongs to this browser, which has lost its cookie: one device,
+      // one row in the device list.
+      if (restore) await this.store.destroySessionsBySelector?.(restore.selector)
+      await this.#ok(this.store.create(key, rec, ttl))
+      // Written first, checked second: a logout deletes the series first and its sessions second, so
+      // either it finds this record, or this check finds the series gone.
+      if (restore && !(await restore.live())) {
+        await this.store.destroy(key)
+        return lose(session)
+      }
+    }
+    session.id = key
+    session.origin = 'store'
+    storeMeta.set(session, rec)
+    return { value: token }
+  }
+}
+
+function lose(session: Session): null {
+  lostSessions.add(session)
+  return null
 }
 
 /** The store record a session was read from (device-list metadata rides along). */
 export const storeMeta = new WeakMap<Session, SessionRecord>()
 /** A remember-token selector to link to the session's record on its next save. */
 export const pendingSelector = new WeakMap<Session, string | null>()
+/** Sessions that `loginUser` authenticated afresh: their rotation does not need the old record. */
+export const newAuthentication = new WeakSet<Session>()
+/** Sessions a remember-me token restored: its selector, and whether the series still exists. */
+export const restoring = new WeakMap<Session, { selector: string; live: () => Promise<boolean> }>()
+/**
+ * Sessions whose save found them ended meanwhile (a rotation of a logged-out session, a restore
+ * whose token was revoked): nothing was written, and the request ends anonymous.
+ */
+export const lostSessions = new WeakSet<Session>()

@@ -3,9 +3,10 @@
  *
  * A store keeps records under a key that is the SHA-256 of the cookie token, never the token
  * itself, so a leaked table or an index-timing side channel yields nothing usable (Rack
- * CVE-2019-16782). Writes come in two kinds on purpose: `create` for a new id, and `update`/`touch`
- * that only change a record that still exists, so a request that was in flight during a logout can
- * never bring the destroyed session back (express-session #632, rack CVE-2025-46336).
+ * CVE-2019-16782). Writes come in two kinds on purpose: `create` for a new id, and `update`/`touch`/
+ * `rotate` that only change (or move) a record that still exists, so a request that was in flight
+ * during a logout can never bring the destroyed session back (express-session #632, rack
+ * CVE-2025-46336).
  * Run `testStore` from `doorman-login/testing` against any implementation.
  */
 
@@ -45,6 +46,15 @@ export interface SessionStore {
   create(id: string, record: SessionRecord, ttl: number): Promise<void>
   /** Replace a record only if it still exists; false when it is gone (never re-creates). */
   update(id: string, record: SessionRecord, ttl: number): Promise<boolean>
+  /**
+   * Move a session to a new id (a rotation: re-authentication, a password change). Atomically:
+   * only if the record under `previousId` still exists and has not expired, it goes and `record`
+   * is stored under `id`, and the answer is true. When `previousId` is gone (a logout, a revocation
+   * or expiry got there first) the answer is false and nothing is created: a rotation that was in
+   * flight during a logout cannot bring the session back under a new id. One atomic step, never a
+   * read followed by a write (SQL: `UPDATE … SET id = <new> … WHERE id = <old> AND expires_at > now`).
+   */
+  rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean>
   /** Refresh `lastSeenAt`/`expiresAt` only if the record still exists; false when it is gone. */
   touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean>
   /** Delete a record (no error when missing). */

@@ -94,6 +94,14 @@ export class MemoryStore implements SessionStore, RememberTokenStore {
     return true
   }
 
+  // Synchronous up to the end: no other request can run between the check and the move.
+  async rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean> {
+    if (!this.#live(previousId)) return false
+    this.#remove(previousId)
+    this.#put(id, record, ttl)
+    return true
+  }
+
   async touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean> {
     const e = this.#live(id)
     if (!e) return false

@@ -85,6 +85,9 @@ export function statements(t: { sessions: string; tokens: string }) {
     get: `SELECT ${SESSION_COLS} FROM ${s} WHERE id = $1 AND expires_at > $2`,
     create: `INSERT INTO ${s} (${SESSION_COLS}, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET ${excluded}`,
     update: `UPDATE ${s} SET ${SET_SESSION} WHERE id = $9 AND expires_at > $10`,
+    // Renames the row in one statement: a concurrent DELETE of the old id either ran first (no row)
+    // or, under READ COMMITTED, re-checks the renamed row and no longer matches it.
+    rotate: `UPDATE ${s} SET id = $9, ${SET_SESSION} WHERE id = $10 AND expires_at > $11`,
     touch: `UPDATE ${s} SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND expires_at > $4`,
     destroy: `DELETE FROM ${s} WHERE id = $1`,
     destroyUser: `DELETE FROM ${s} WHERE user_id = $1 AND id IS DISTINCT FROM $2::text`,

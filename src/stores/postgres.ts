@@ -182,6 +182,13 @@ export class PostgresStore implements SessionStore, RememberTokenStore {
     return r.rowCount === 1
   }
 
+  async rotate(previousId: string, id: string, record: SessionRecord, _ttl: number): Promise<boolean> {
+    const now = this.#seconds()
+    const r = await this.#q(this.#sql.rotate, [...sessionParams(record), id, previousId, now])
+    this.#afterWrite(now)
+    return r.rowCount === 1
+  }
+
   async touch(id: string, lastSeenAt: number, expiresAt: number, _ttl: number): Promise<boolean> {
     const now = this.#seconds()
     const r = await this.#q(this.#sql.touch, [lastSeenAt, expiresAt, id, now])

@@ -3,6 +3,8 @@
  * public subpath. Every script touches exactly one key (`KEYS[1]`), so it runs on Redis Cluster.
  */
 
+import type { SessionRecord } from '../session/store.ts'
+
 /** A Lua script and, once computed, its SHA-1 for EVALSHA. */
 export interface Script {
   src: string
@@ -10,6 +12,30 @@ export interface Script {
 }
 
 const script = (src: string): Script => ({ src })
+
+// The record's fields in stored order: lastSeenAt and expiresAt first, for TOUCH and TAKE.
+function fields(r: SessionRecord): SessionRecord {
+  return {
+    lastSeenAt: r.lastSeenAt,
+    expiresAt: r.expiresAt,
+    userId: r.userId,
+    createdAt: r.createdAt,
+    data: r.data,
+    ip: r.ip ?? null,
+    userAgent: r.userAgent ?? null,
+    rememberSelector: r.rememberSelector ?? null,
+  }
+}
+
+/** A session record as stored: JSON with `lastSeenAt` and `expiresAt` first, for {@link TOUCH}. */
+export function encodeSession(r: SessionRecord): string {
+  return JSON.stringify(fields(r))
+}
+
+/** A stored session back into a record (a fresh object each time). */
+export function decodeSession(json: string): SessionRecord {
+  return fields(JSON.parse(json))
+}
 
 // Refresh activity without a JSON codec (Lua's cjson turns [] into {} and rounds big numbers):
 // records are written with lastSeenAt and expiresAt first, so the script swaps that prefix.
@@ -21,6 +47,16 @@ local _, e = string.find(v, '^{"lastSeenAt":[^,]*,"expiresAt":[^,]*,')
 if not e then return redis.error_reply('doorman: unexpected session record format') end
 redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, e + 1), 'PX', ARGV[2])
 return v`)
+
+// Take a session away for a rotation: only a live record (present, and its expiresAt, second in
+// the JSON, still ahead of ARGV[1]) is deleted with a 1; an expired one goes with a 0. Of a rotation
+// and a logout racing for the key, exactly one deletes it.
+export const TAKE = script(`local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+redis.call('DEL', KEYS[1])
+local e = string.match(v, '^{"lastSeenAt":[^,]*,"expiresAt":([^,]*),')
+if not e or tonumber(e) <= tonumber(ARGV[1]) then return 0 end
+return 1`)
 
 // Add or refresh one index entry, drop expired entries, and let the index key expire with its
 // last entry. Always a plain ZADD: an entry left behind by a racing write is harmless (readers

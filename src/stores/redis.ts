@@ -37,7 +37,7 @@
  */
 import type { RememberTokenRecord, RememberTokenStore, SessionRecord, SessionStore, StoredSession } from '../session/store.ts'
 import { ConfigError } from '../errors.ts'
-import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TOKEN_FIELDS, TOUCH, sha1, type Script } from './redis-scripts.ts'
+import { CREATE_TOKEN, INDEX, ROTATE_TOKEN, TAKE, TOKEN_FIELDS, TOUCH, decodeSession, encodeSession, sha1, type Script } from './redis-scripts.ts'
 
 /** node-redis v4/v5 single-node client (`createClient`). */
 export interface NodeRedisClientLike {
@@ -83,19 +83,6 @@ function shim(client: any): Exec {
     return (_key, args) => client.sendCommand(args)
   }
   throw new ConfigError('client', 'must be a node-redis or ioredis client (or cluster)')
-}
-
-function encodeSession(r: SessionRecord): string {
-  return JSON.stringify({
-    lastSeenAt: r.lastSeenAt,
-    expiresAt: r.expiresAt,
-    userId: r.userId,
-    createdAt: r.createdAt,
-    data: r.data,
-    ip: r.ip ?? null,
-    userAgent: r.userAgent ?? null,
-    rememberSelector: r.rememberSelector ?? null,
-  })
 }
 
 /** A Redis-backed {@link SessionStore} and {@link RememberTokenStore}; create it with {@link redisStore}. */
@@ -149,18 +136,8 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     const key = this.#sessionKey(id)
     const v = await this.#exec(key, ['GET', key])
     if (typeof v !== 'string') return null
-    const r = JSON.parse(v)
-    if (!(r.expiresAt > this.#now() / 1000)) return null
-    return {
-      userId: r.userId,
-      data: r.data,
-      createdAt: r.createdAt,
-      lastSeenAt: r.lastSeenAt,
-      expiresAt: r.expiresAt,
-      ip: r.ip ?? null,
-      userAgent: r.userAgent ?? null,
-      rememberSelector: r.rememberSelector ?? null,
-    }
+    const r = decodeSession(v)
+    return r.expiresAt > this.#now() / 1000 ? r : null
   }
 
   async create(id: string, record: SessionRecord, ttl: number): Promise<void> {
@@ -184,6 +161,18 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     return set != null
   }
 
+  // The old and new keys live in different cluster slots, so no one script can hold both. Taking
+  // the old key away (a one-key script) is the atomic decision instead. The new record (and its
+  // index entries) is written first and deleted again when the take fails, so that at no moment
+  // is the session in neither place: a revocation listing the user's sessions finds one or the other.
+  async rotate(previousId: string, id: string, record: SessionRecord, ttl: number): Promise<boolean> {
+    await this.create(id, record, ttl)
+    const old = this.#sessionKey(previousId)
+    if (Number(await this.#run(TAKE, old, [String(Math.floor(this.#now() / 1000))])) === 1) return true
+    await this.destroy(id)
+    return false
+  }
+
   async touch(id: string, lastSeenAt: number, expiresAt: number, ttl: number): Promise<boolean> {
     const nowMs = this.#now()
     const px = this.#px(ttl, expiresAt, nowMs)
@@ -202,8 +191,12 @@ export class RedisStore implements SessionStore, RememberTokenStore {
     await this.#exec(key, ['DEL', key])
   }
 
+  // Twice: a rotation indexes its new record before it takes the old one, so a rotation that
+  // took an old id this pass listed (and so found it gone) has its new id in the index by now.
   async destroyUserSessions(userId: string, exceptId?: string | null): Promise<number> {
-    return this.#deleteAll(this.#userKey(userId, 's'), this.#sessionKey, exceptId)
+    const index = this.#userKey(userId, 's')
+    const n = await this.#deleteAll(index, this.#sessionKey, exceptId)
+    return n + (await this.#deleteAll(index, this.#sessionKey, exceptId))
   }
 
   async listUserSessions(userId: string): Promise<StoredSession[]> {

@@ -6,8 +6,8 @@
  * and none is a dependency. Tables are created on first use (or run {@link sqliteSchema} in a
  * migration and pass `createSchema: false`); statements are prepared once per store. Expired rows
  * are swept from the write path, at most once per `sweepInterval`, in bounded batches; there is no
- * timer. Writes to an existing session are `UPDATE … WHERE id = ? AND expires_at > now`, so a
- * request still running after a logout cannot bring the session back.
+ * timer. Writes to an existing session, rotation included, are `UPDATE … WHERE id = ? AND
+ * expires_at > now`, so a request still running after a logout cannot bring the session back.
  *
  * @example
  * ```ts
@@ -125,6 +125,12 @@ function statements(db: SqliteDatabase, p: string) {
       `UPDATE ${s} SET user_id = ?, data = ?, created_at = ?, last_seen_at = ?, expires_at = ?, ip = ?, user_agent = ?, ` +
         `remember_selector = ? WHERE id = ? AND expires_at > ?`,
     ),
+    // A rotation renames the row: one statement, so a logout's DELETE either ran first (no row,
+    // nothing created) or finds the old id gone.
+    rotate: q(
+      `UPDATE ${s} SET id = ?, user_id = ?, data = ?, created_at = ?, last_seen_at = ?, expires_at = ?, ip = ?, user_agent = ?, ` +
+        `remember_selector = ? WHERE id = ? AND expires_at > ?`,
+    ),
     touch: q(`UPDATE ${s} SET last_seen_at = ?, expires_at = ? WHERE id = ? AND expires_at > ?`),
     destroy: q(`DELETE FROM ${s} WHERE id = ?`),
     destroyUser: q(`DELETE FROM ${s} WHERE user_id = ? AND id IS NOT ?`),
@@ -216,6 +222,13 @@ export class SqliteStore implements SessionStore, RememberTokenStore {
   async update(id: string, record: SessionRecord, _ttl: number): Promise<boolean> {
     const now = this.#seconds()
     const ok = Number(this.#q.update.run(...sessionParams(record), id, now).changes) === 1
+    this.#afterWrite(now)
+    return ok
+  }
+
+  async rotate(previousId: string, id: string, record: SessionRecord, _ttl: number): Promise<boolean> {
+    const now = this.#seconds()
+    const ok = Number(this.#q.rotate.run(id, ...sessionParams(record), previousId, now).changes) === 1
     this.#afterWrite(now)
     return ok
   }

@@ -9,7 +9,7 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RememberTokenRecord, RememberTokenStore } from '../session/store.ts'
+import type { RememberTokenRecord, RememberTokenStore, SessionStore } from '../session/store.ts'
 import { randomToken } from '../crypto/primitives.ts'
 
 /** Options of {@link testRememberTokenStore}. */
@@ -180,6 +180,48 @@ export function testRememberTokenStore(
       assert.equal(await s.deleteUserTokens(user), 0)
       assert.equal(await s.deleteUserTokens(`nobody-${user}`, null), 0)
       assert.deepEqual(await s.getToken(other.selector), other)
+    })
+
+    it('a rotation racing a delete never brings the series back, in 40 rounds', async () => {
+      const s = await makeStore()
+      let revived = 0
+      for (let round = 0; round < 40; round++) {
+        const t = token('u1')
+        await s.createToken(t, ttlOf(t))
+        await Promise.all([s.rotateToken(t.selector, t.validatorHash, hash(), nowSeconds()), s.deleteToken(t.selector)])
+        if ((await s.getToken(t.selector)) !== null) revived++
+      }
+      assert.equal(revived, 0, `${revived}/40 deleted series came back`)
+    })
+
+    it('a restore racing a logout leaves no live session (stores that keep sessions too), in 40 rounds', async (t) => {
+      const s = (await makeStore()) as RememberTokenStore & Partial<SessionStore>
+      if (typeof s.create !== 'function' || typeof s.get !== 'function' || typeof s.destroy !== 'function' || typeof s.destroySessionsBySelector !== 'function') {
+        return t.skip('the store does not keep sessions (or has no destroySessionsBySelector)')
+      }
+      // doorman's protocol: the restore writes its session first and checks its series second; the
+      // logout deletes the series first and the series' sessions second. Whatever the interleaving,
+      // one side sees the other, provided each call is atomic and visible once it has resolved.
+      const user = `u-${randomToken(6)}`
+      let alive = 0
+      for (let round = 0; round < 40; round++) {
+        const series = token(user)
+        await s.createToken(series, ttlOf(series))
+        const id = randomToken(32)
+        const now = nowSeconds()
+        const restore = async () => {
+          const rec = { userId: user, data: { round }, createdAt: now, lastSeenAt: now, expiresAt: now + 3600, ip: null, userAgent: null, rememberSelector: series.selector }
+          await s.create!(id, rec, 3600)
+          if ((await s.getToken(series.selector)) === null) await s.destroy!(id)
+        }
+        const logout = async () => {
+          await s.deleteToken(series.selector)
+          await s.destroySessionsBySelector!(series.selector)
+        }
+        await Promise.all(round % 2 ? [restore(), logout()] : [logout(), restore()])
+        if ((await s.get!(id)) !== null) alive++
+      }
+      assert.equal(alive, 0, `${alive}/40 restores left a live session after the logout`)
     })
 
     it('keeps many series apart', async () => {

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { SessionRecord, SessionStore } from '../session/store.ts'
 import { randomToken } from '../crypto/primitives.ts'
+import { rotationTests } from './store-rotation.ts'
 
 /** Options of {@link testStore}. */
 export interface TestStoreOptions {
@@ -160,6 +161,8 @@ export function testStore(name: string, makeStore: () => Promise<SessionStore> |
       assert.equal(await s.get(k), null)
       assert.deepEqual((await s.listUserSessions('u1')).filter((x) => x.id === k), [])
     })
+
+    rotationTests(makeStore, record)
 
     it('a session kept alive by touch stays listed and revocable with its user', async () => {
       const s = await makeStore()

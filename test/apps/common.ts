@@ -16,6 +16,8 @@
  *   GET  /admin/page, /admin/fresh   guarded, for per-area views (manager loginViews/refreshViews)
  *   GET  /flash?m=&c=, /flashes, /session/set?k=&v=, /session/get?k=, /next
  *   GET  /locals           the template user (res.locals / reply.locals / c.get('user'))
+ *   POST /slow?op=&ms=     loads the user, waits `ms`, then does `op` (reauth, password, flash, touch,
+ *                          restore, logout): the in-flight request of the logout races (see {@link slow})
  *   ALL  /ambient[?login=<id>]  the ambient `currentUser()` (after an ambient `loginUser()`), or `no-context`
  *   /area/*                protect() with exempt ['/area/login', '/area/public/*']
  *   GET  /csrf-form        a masked CSRF token (text); POST /csrf-form behind csrf(): `accepted`
@@ -237,4 +239,31 @@ const text400 = () => new Response('bad request', { status: 400 })
 /** `GET /csrf-form`: a masked token for the session (created on first use). */
 export async function csrfForm(auth: RequestAuth<TestUser>): Promise<Response> {
   return text(await csrfToken(auth))
+}
+
+/** Observers of `/slow`, for race tests: `entered` runs once the request holds its session. */
+export const slowHooks: { entered: (() => void) | null } = { entered: null }
+
+/**
+ * `POST /slow?op=&ms=`: a request that was already running when something else happened. It loads
+ * the user first (the session, or a remember-me restore), waits `ms` (an awaited delay, so the
+ * overlap is real), then, if it had a user: `reauth` confirms the login (rotation), `password`
+ * calls `credentialsChanged` (rotation, other sessions ended), `flash` flashes, `touch` and
+ * `restore` do nothing more (the write is the activity touch, or the restored session, at commit);
+ * `logout` logs out (a logout that is itself slow, for a rotation to land in the middle of it).
+ * Answers JSON with `performance.now()` marks taken after the load and after the wait.
+ */
+export async function slow(auth: RequestAuth<TestUser>, url: URL): Promise<Response> {
+  const op = url.searchParams.get('op') ?? 'flash'
+  const ms = Number(url.searchParams.get('ms') ?? 50)
+  const user = await auth.getUser()
+  const startedAt = performance.now()
+  slowHooks.entered?.()
+  await new Promise((r) => setTimeout(r, ms))
+  const resumedAt = performance.now()
+  if (user && op === 'reauth') await auth.confirmLogin()
+  else if (user && op === 'password') await auth.credentialsChanged(user)
+  else if (user && op === 'flash') await auth.flash('Saved.')
+  else if (user && op === 'logout') await auth.logoutUser()
+  return Response.json({ user: user?.id ?? null, startedAt, resumedAt })
 }

@@ -42,6 +42,7 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.all('/login-as', send((req) => h.loginAs(auth(req), url(req))))
   app.post('/logout', send((req) => h.logout(auth(req))))
   app.post('/confirm', send((req) => h.confirm(auth(req))))
+  app.post('/slow', send((req) => h.slow(auth(req), url(req))))
   app.get('/state', send((req) => h.state(auth(req), url(req))))
   app.all('/private', loginRequired(), send((req) => h.guarded('private', user(req))))
   app.get('/private-view', loginRequired({ loginView: '/route-login' }), send((req) => h.guarded('private-view', user(req))))

@@ -24,6 +24,7 @@ export function createTestApp(options: h.TestAppOptions = {}) {
   app.all('/login-as', (c) => h.loginAs(auth(c), url(c)))
   app.post('/logout', (c) => h.logout(auth(c)))
   app.post('/confirm', (c) => h.confirm(auth(c)))
+  app.post('/slow', (c) => h.slow(auth(c), url(c)))
   app.get('/state', (c) => h.state(auth(c), url(c)))
   app.all('/private', loginRequired(), (c) => h.guarded('private', user(c)))
   app.get('/private-view', loginRequired({ loginView: '/route-login' }), (c) => h.guarded('private-view', user(c)))

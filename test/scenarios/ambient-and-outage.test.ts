@@ -13,7 +13,7 @@ import { body, eachAdapter, loginAs, withApp } from '../helpers/scenario.ts'
 function flakyStore(): SessionStore & { down: boolean } {
   const inner = memoryStore()
   const s = { down: false } as SessionStore & { down: boolean }
-  for (const m of ['get', 'create', 'update', 'touch', 'destroy', 'destroyUserSessions', 'listUserSessions'] as const) {
+  for (const m of ['get', 'create', 'update', 'rotate', 'touch', 'destroy', 'destroyUserSessions', 'listUserSessions'] as const) {
     ;(s as any)[m] = (...a: unknown[]) => (s.down ? Promise.reject(new Error('ECONNREFUSED')) : (inner as any)[m](...a))
   }
   return s

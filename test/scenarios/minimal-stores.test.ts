@@ -209,6 +209,22 @@ for (const store of stores) {
           assert.equal(left[0].current, true)
         }))
 
+      test('ending sessions needs a fresh login (ASVS 7.5.2): a remembered browser is sent to /reauth and nothing ends', () =>
+        run(async (t) => {
+          const [a, b] = await twoDevices(t)
+          closeBrowser(b) // b comes back through its remember cookie: logged in, not fresh
+          assert.equal(await hello(b), 'Hello, alice')
+          const other = (await sessions(b)).find((d) => !d.current)!
+          for (const path of [`/sessions/${other.id}/revoke`, '/logout-everywhere']) {
+            const res = await b.post(path)
+            assert.equal(res.status, 302, path)
+            assert.match(res.headers.get('location') ?? '', /^\/reauth\?next=/)
+          }
+          assert.equal(await hello(a), 'Hello, alice')
+          assert.equal(await hello(b), 'Hello, alice')
+          assert.equal((await sessions(a)).length, 2, 'one row per device, nothing ended')
+        }))
+
       test('POST /sessions/<id>/revoke answers 404 for an unknown, revoked or other user’s session', () =>
         run(async (t) => {
           const [a, b] = await twoDevices(t)

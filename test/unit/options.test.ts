@@ -109,8 +109,11 @@ test('cookie settings', () => {
 test('store and remember format', () => {
   rejects({ ...base, store: {} }, 'store', /get\(\)/)
   const store = memoryStore()
-  const partial = { get: store.get, create: store.create, update: store.update, touch: store.touch, destroy: store.destroy, destroyUserSessions: store.destroyUserSessions }
+  const partial = { get: store.get, create: store.create, update: store.update, rotate: store.rotate, touch: store.touch, destroy: store.destroy, destroyUserSessions: store.destroyUserSessions }
   rejects({ ...base, store: partial }, 'store', /listUserSessions/)
+  // A store written before rotate() joined the contract is refused at start-up, naming it.
+  const { rotate: _rotate, ...unrotated } = { ...partial, listUserSessions: store.listUserSessions }
+  rejects({ ...base, store: unrotated }, 'store', /rotate\(\)/)
   rejects({ ...base, remember: { format: 'jwt' } }, 'remember.format')
   rejects({ ...base, remember: { format: 'flask-login' } }, 'remember.flaskSecretKey', /SECRET_KEY/)
   assert.doesNotThrow(() => createLoginManager({ ...base, store: memoryStore() }))

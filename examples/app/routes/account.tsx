@@ -90,7 +90,8 @@ export function accountRoutes({ users, throttle }: Deps): Hono {
     return render(c, <SessionsPage page={await pageContext(c)} devices={devices} now={now()} />)
   })
 
-  app.post('/account/sessions/revoke', loginRequired(), async (c) => {
+  // Signing devices out asks for a fresh login first (ASVS 7.5.2): a remembered login goes to /reauth.
+  app.post('/account/sessions/revoke', freshLoginRequired(), async (c) => {
     const auth = c.get('auth')
     const ok = await auth.revokeSession(field(await formOf(c), 'id'))
     if (!(await userOf(c))) {
@@ -102,7 +103,7 @@ export function accountRoutes({ users, throttle }: Deps): Hono {
     return c.redirect('/account/sessions', 303)
   })
 
-  app.post('/account/sessions/revoke-others', loginRequired(), async (c) => {
+  app.post('/account/sessions/revoke-others', freshLoginRequired(), async (c) => {
     const auth = c.get('auth')
     const n = await auth.revokeOtherSessions()
     await auth.flash(n ? `Signed out ${n} other device${n === 1 ? '' : 's'}.` : 'No other device was signed in.', n ? 'success' : 'info')
