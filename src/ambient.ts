@@ -17,7 +17,7 @@ interface Storage<T> {
 }
 
 const ALS: (new () => Storage<RequestAuth>) | undefined =
-  nodeBuiltin('node:async_hooks')?.AsyncLocalStorage ??
+  (nodeBuiltin('node:async_hooks') as { AsyncLocalStorage?: new () => Storage<RequestAuth> } | null)?.AsyncLocalStorage ??
   (globalThis as any).AsyncLocalStorage
 
 let storage: Storage<RequestAuth> | null = null

@@ -6,7 +6,7 @@
  * (Next.js's edge runtime: "A Node.js API is used … which is not supported"), so a throw reads as
  * "not here", like a missing function.
  */
-export function nodeBuiltin(name: string): any {
+export function nodeBuiltin(name: string): unknown {
   try {
     return (globalThis as any).process?.getBuiltinModule?.(name) ?? null
   } catch {
