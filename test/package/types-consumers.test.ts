@@ -1,5 +1,5 @@
 /**
- * Consumer projects (test/consumers/) compiled against the built package, by its name, under
+ * Consumer projects (test/consumers/) compiled against the packed package (npm pack, installed), by its name, under
  * `strict` with `moduleResolution` `nodenext` and `bundler`, with and without @types/passport and
  * @fastify/jwt in the program. Their `@ts-expect-error` probes prove the registered user reaches
  * `req.user`, `request.user`, `c.get('user')`, the ambient accessors and every callback; that
@@ -8,18 +8,21 @@
 import assert from 'node:assert/strict'
 import { cpSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import { builtPackageProject, compile, ROOT, type PackageProject } from '../helpers/built-package.ts'
+import { before, describe, test } from 'node:test'
+import { compile } from '../helpers/tsc.ts'
+import { linkFromRepo, packedInstall, ROOT } from '../helpers/packed.ts'
 
 const CONFIGS = ['tsconfig.nodenext.json', 'tsconfig.bundler.json', 'tsconfig.peers.nodenext.json', 'tsconfig.peers.bundler.json']
 
 describe('consumer projects type-check against the built package', { timeout: 600_000 }, () => {
-  let project: PackageProject
+  // The packed tarball, installed as a user installs it (removed when the process exits), with
+  // the peers whose declarations doorman's must merge with.
+  let project: { dir: string }
   before(async () => {
-    project = await builtPackageProject()
+    project = await packedInstall()
+    linkFromRepo(project.dir, '@types/passport', '@fastify/jwt', '@types/node', '@types/express', 'passport')
     cpSync(path.join(ROOT, 'test', 'consumers'), project.dir, { recursive: true })
   })
-  after(() => project?.cleanup())
 
   for (const config of CONFIGS) {
     test(config, async () => {

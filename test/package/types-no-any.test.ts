@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
 import ts from 'typescript'
-import { ROOT, TSC } from '../helpers/built-package.ts'
+import { ROOT, TSC } from '../helpers/tsc.ts'
 
 /**
  * `<file under dist/src>#<declaration path>` → why an `any` there is unavoidable. Empty today;
