@@ -1,5 +1,5 @@
 /**
- * @module doorman/node-builtin: a Node built-in module when the runtime has one, else null.
+ * @module internal/node-builtin: a Node built-in module when the runtime has one, else null.
  *
  * Through `process.getBuiltinModule`, so the core has no static `node:` import and loads on
  * runtimes without Node's modules. Some of those define `process.getBuiltinModule` only to throw

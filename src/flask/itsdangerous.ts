@@ -13,6 +13,7 @@
  * the same JSON as Flask's but its deflate bytes may differ from CPython's zlib build.
  */
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/encoding.ts'
+import { nodeBuiltin } from '../node-builtin.ts'
 import { hmacBytes, timingSafeEqual, type HmacKey, type MaybePromise } from '../crypto/primitives.ts'
 
 /** A Flask secret key: text (UTF-8 for itsdangerous) or bytes. */
@@ -24,7 +25,7 @@ export const FLASK_SESSION_SALT = 'cookie-session'
 /** Largest payload inflated from a compressed cookie; bigger ones read as no session (zip bombs). */
 export const MAX_INFLATED = 64 * 1024
 
-const nodeZlib: any = (globalThis as any).process?.getBuiltinModule?.('node:zlib') ?? null
+const nodeZlib: any = nodeBuiltin('node:zlib')
 
 /** itsdangerous' `want_bytes`: text as UTF-8. */
 export function keyBytes(key: FlaskSecretKey): Uint8Array {

@@ -20,4 +20,4 @@ export type { SessionBackend, CookieWrite, SessionRequestInfo, SessionTimeouts }
 export type { Keyring } from '../crypto/keyring.ts'
 export type { PreparedKey } from '../crypto/primitives.ts'
 export type { SealCache, OpenedSeal } from './seal-cache.ts'
-export type { StoreHealth } from '../store-health.ts'
+export type { StoreHealth, StoreStatusListener, StoreStatus } from '../store-health.ts'

@@ -1,5 +1,5 @@
 /**
- * @module doorman/testing/store-rotation: the part of the `SessionStore` conformance suite about
+ * @module internal/testing/store-rotation: the part of the `SessionStore` conformance suite about
  * `rotate` (docs/stores/writing-a-store.md, rule 2): a rotation moves a record that still exists,
  * in one atomic step, and never brings back one a logout or a revocation ended.
  */
