@@ -1,6 +1,9 @@
 /**
  * Fastify benchmark server. Variants:
  * - `bare`: `/bare` only; `bare-mw`: the same with no-op onRequest and onSend hooks;
+ * - probes for bench/icount.ts (bench/PROFILE.md, round 3): `bare-onrequest` / `bare-onsend` (one
+ *   no-op hook), `bare-decorated` / `bare-routes` (an onSend hook plus doorman's request
+ *   decorators, or plus its other routes);
  * - `doorman-login`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `secure-session`: @fastify/secure-session (sealed cookie, libsodium);
@@ -25,6 +28,22 @@ if (VARIANT === 'bare') {
   // What any auth plugin pays in Fastify: an onRequest and an onSend hook that do nothing.
   app.addHook('onRequest', (req, reply, done) => done())
   app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
+  app.get('/bare', async () => 'ok')
+} else if (VARIANT === 'bare-onrequest' || VARIANT === 'bare-onsend') {
+  // One of the two no-op hooks alone, to split what each costs (bench/PROFILE.md, round 3).
+  if (VARIANT === 'bare-onrequest') app.addHook('onRequest', (req, reply, done) => done())
+  else app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
+  app.get('/bare', async () => 'ok')
+} else if (VARIANT === 'bare-decorated' || VARIANT === 'bare-routes') {
+  // Round 3 probes: an onSend hook plus doorman's request decorators, or plus its other routes.
+  app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
+  if (VARIANT === 'bare-decorated') {
+    for (const k of [Symbol('a'), Symbol('b'), 'user']) app.decorateRequest(k as any, null)
+    app.decorateRequest('auth', { getter: () => 1 } as any)
+  } else {
+    app.get('/private', async () => 'x')
+    app.post('/login', async () => 'ok')
+  }
   app.get('/bare', async () => 'ok')
 } else if (VARIANT === 'doorman') {
   const { createLoginManager } = await import('../../src/index.ts')
