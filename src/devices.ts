@@ -12,7 +12,8 @@
  * remember cookie (the Mastodon lesson, security.md §6). See docs/revocation.md.
  */
 import { ConfigError, NoStoreError } from './errors.ts'
-import { newAuthentication, pendingSelector, storeMeta } from './session/store-backend.ts'
+import { StoreSessionBackend, newAuthentication, pendingSelector, storeMeta } from './session/store-backend.ts'
+import { guardStore } from './store-health.ts'
 import type { Session } from './session/session.ts'
 import type { SessionStore, StoredSession } from './session/store.ts'
 import type { LoginManager } from './manager.ts'
@@ -43,11 +44,13 @@ export interface CredentialsChangedOptions {
   fresh?: boolean
 }
 
+// Through the backend's health tracker: an outage is a StoreError (503) here as on every other
+// path, and its transitions are logged once, not one stack per device-list request.
 async function storeOf(m: LoginManager): Promise<SessionStore> {
   await m.ready()
-  const store = m.backend.store
-  if (!store) throw new NoStoreError()
-  return store
+  const backend = m.backend
+  if (!backend.store) throw new NoStoreError()
+  return backend instanceof StoreSessionBackend ? guardStore(backend.store, backend.health) : backend.store
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString()

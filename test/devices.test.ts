@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { AuthError, ConfigError, NoStoreError, createLoginManager } from 'doorman-login'
+import { AuthError, ConfigError, NoStoreError, StoreError, createLoginManager } from 'doorman-login'
 import { memoryStore } from 'doorman-login/stores/memory'
 import { SECRET, makeApp, type Client } from './helpers/auth-app.ts'
 
@@ -224,6 +224,38 @@ describe('credentialsChanged', () => {
     const a = await loggedIn(app, 'a')
     await assert.rejects(() => a.get('/password'), (e: any) => e instanceof NoStoreError && e.code === 'DOORMAN_NO_STORE')
     assert.equal(await who(a), 'alice')
+  })
+})
+
+describe('during a store outage', () => {
+  test('the device list and revocation fail closed with StoreError (503), and work again after', async () => {
+    const app = makeApp()
+    const a = await loggedIn(app, 'a')
+    await loggedIn(app, 'b')
+    const store = app.store!
+    // Every method of the store fails, as when its server is unreachable.
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(store)).filter((k) => k !== 'constructor' && typeof (store as any)[k] === 'function')
+    const down = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+    for (const k of methods) (store as any)[k] = down
+    const lines: unknown[] = []
+    const error = console.error
+    console.error = (...args: unknown[]) => void lines.push(args)
+    const stderr = process.stderr.write
+    process.stderr.write = ((chunk: unknown) => (lines.push(chunk), true)) as typeof process.stderr.write
+    try {
+      for (const ask of [
+        () => app.manager.listUserSessions('alice'),
+        () => app.manager.revokeUserSessions('alice'),
+      ]) {
+        await assert.rejects(ask, (e: any) => e instanceof StoreError && e.code === 'DOORMAN_STORE_UNAVAILABLE' && e.status === 503)
+      }
+    } finally {
+      console.error = error
+      process.stderr.write = stderr
+      for (const k of methods) delete (store as any)[k]
+    }
+    assert.ok(lines.length <= 1, `one line for the outage at most, got ${JSON.stringify(lines)}`)
+    assert.equal((await a.get('/sessions')).body.length, 2, 'back once the store is')
   })
 })
 
