@@ -195,7 +195,8 @@ export function open(key: PreparedKey, sealed: string, aad: string | Uint8Array)
     )
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The bytes of `parts`, one after another. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)

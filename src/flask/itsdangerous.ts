@@ -14,7 +14,7 @@
  */
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/encoding.ts'
 import { nodeBuiltin } from '../node-builtin.ts'
-import { hmacBytes, timingSafeEqual, type HmacKey, type MaybePromise } from '../crypto/primitives.ts'
+import { concat, hmacBytes, timingSafeEqual, type HmacKey, type MaybePromise } from '../crypto/primitives.ts'
 
 /** A Flask secret key: text (UTF-8 for itsdangerous) or bytes. */
 export type FlaskSecretKey = string | Uint8Array
@@ -140,11 +140,5 @@ async function streamAll(stream: CompressionStream | DecompressionStream, input:
   } catch {
     return null
   }
-  const out = new Uint8Array(size)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concat(parts)
 }
