@@ -14,9 +14,23 @@ export function clientIdentifier(ip: string | null | undefined, userAgent: strin
   return sha512Hex(`${ip ?? ''}|${userAgent ?? ''}`)
 }
 
+let lastRawIp: string | undefined
+let lastNormalizedIp: string | undefined
+
 /** Normalise an address the way doorman compares it (IPv4-mapped IPv6 becomes IPv4). */
 export function normalizeIp(ip: string | null | undefined): string | undefined {
   if (!ip) return undefined
+  // The socket's address repeats from request to request (keep-alive, one proxy in front).
+  if (ip === lastRawIp) return lastNormalizedIp
+  const v = normalized(ip)
+  if (ip.length <= 64) {
+    lastRawIp = ip
+    lastNormalizedIp = v
+  }
+  return v
+}
+
+function normalized(ip: string): string {
   const v = ip.trim()
   if (v.startsWith('::ffff:') && v.includes('.')) return v.slice(7)
   if (v.startsWith('[') && v.endsWith(']')) return v.slice(1, -1).toLowerCase()
@@ -47,14 +61,32 @@ const IDENT_CACHE_ENTRIES = 1024
 const IDENT_CACHE_KEY_LENGTH = 512
 const identCache = new Map<string, string>()
 
+// The last client seen: consecutive requests of one client (a page and its assets, an API
+// client) then skip building and hashing the cache key.
+let lastIp: string | undefined
+let lastUserAgent: string | null | undefined
+let lastIdentifier: string | undefined
+
 export function cachedClientIdentifier(ip: string | undefined, userAgent: string | null | undefined): string | Promise<string> {
+  if (lastIdentifier !== undefined && ip === lastIp && userAgent === lastUserAgent) return lastIdentifier
   const key = `${ip ?? ''}|${userAgent ?? ''}`
   const hit = identCache.get(key)
-  if (hit !== undefined) return hit
+  if (hit !== undefined) return remember(ip, userAgent, hit)
   const v = clientIdentifier(ip, userAgent)
   if (typeof v === 'string' && key.length <= IDENT_CACHE_KEY_LENGTH) {
     if (identCache.size >= IDENT_CACHE_ENTRIES) identCache.clear()
     identCache.set(key, v)
+    remember(ip, userAgent, v)
   }
   return v
+}
+
+function remember(ip: string | undefined, userAgent: string | null | undefined, identifier: string): string {
+  // Bounded like the map's keys: a huge User-Agent is hashed each time rather than kept.
+  if ((userAgent?.length ?? 0) + (ip?.length ?? 0) < IDENT_CACHE_KEY_LENGTH) {
+    lastIp = ip
+    lastUserAgent = userAgent
+    lastIdentifier = identifier
+  }
+  return identifier
 }

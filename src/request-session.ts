@@ -5,13 +5,13 @@
  * `next`. {@link RequestAuth} adds the user on top.
  */
 import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
-import { getCookies, serializeCookie, expireCookie } from './cookie.ts'
+import { getCookies, getCookiesKnown, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
 import { cachedClientIdentifier, clientIp } from './protection.ts'
 import { flaskLoginIdentifier } from './flask/session-id.ts'
 import { addFlash, boundedFlashes, type Flash } from './flashes.ts'
 import type { Session } from './session/session.ts'
-import { promised } from './session/backend.ts'
+import { promised, type SessionRequestInfo } from './session/backend.ts'
 import type { AuthRequest } from './context.ts'
 import type { EventRequest } from './events.ts'
 import type { LoginManager } from './manager.ts'
@@ -35,6 +35,7 @@ export class RequestSession<out U extends object = object> {
   #flashes: [string, string][] | undefined
   #now: number | undefined
   #ip: string | undefined | null = null
+  #info: SessionRequestInfo | undefined
 
   constructor(manager: LoginManager<U>, request: AuthRequest) {
     this.manager = manager
@@ -49,7 +50,9 @@ export class RequestSession<out U extends object = object> {
   /** The client address, after the manager's `trustProxy` rules. */
   get ip(): string | undefined {
     if (this.#ip === null) {
-      this.#ip = clientIp(this.request.remoteAddress, this.request.header('x-forwarded-for'), this.manager.options.trustProxy ?? false)
+      const trust = this.manager.options.trustProxy ?? false
+      // X-Forwarded-For is read only when a proxy is trusted to have written it.
+      this.#ip = clientIp(this.request.remoteAddress, trust === false || trust === 0 ? null : this.request.header('x-forwarded-for'), trust)
     }
     return this.#ip
   }
@@ -116,7 +119,9 @@ export class RequestSession<out U extends object = object> {
 
   #openSession(): Session | Promise<Session> {
     const b = this.manager.backend
-    const values = getCookies(this.request.header('cookie'), this.manager.sessionCookie.name)
+    const header = this.request.header('cookie')
+    const name = this.manager.sessionCookie.name
+    const values = b.knownValue ? getCookiesKnown(header, name, b.knownValue) : getCookies(header, name)
     const s = b.loadNow ? b.loadNow(values, this.info()) : b.load(values, this.info())
     if (s instanceof Promise) return s.then((x) => (this.#session = x))
     return (this.#session = s)
@@ -134,9 +139,9 @@ export class RequestSession<out U extends object = object> {
     return this.manager.backend.unchanged?.(s, this.now) ?? false
   }
 
-  /** What the session backend and remember strategies need to know about this request. */
-  protected info() {
-    return { now: this.now, ip: this.ip ?? null, userAgent: this.request.header('user-agent') ?? null }
+  /** What the session backend and remember strategies need to know about this request (one object per request). */
+  protected info(): SessionRequestInfo {
+    return (this.#info ??= { now: this.now, ip: this.ip ?? null, userAgent: this.request.header('user-agent') ?? null })
   }
 
   /**

@@ -61,8 +61,16 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
     } catch (e) {
       r = Promise.reject(e)
     }
-    if (r instanceof Promise) return (this.userLoad = r.then((u) => this.#loaded(u)))
+    // The common wait (the app's async loader) settles through #settled, which records the user
+    // itself: one promise fewer than chaining #loaded after it.
+    if (r instanceof Promise) return (this.userLoad = r === this.#settling ? r : r.then((u) => (this.loaded && this.user === u ? u : this.#loaded(u))))
     return Promise.resolve(this.#loaded(r))
+  }
+
+  #settling: Promise<U | null> | null = null
+
+  #settled(v: U | null | Promise<U | null>): U | null | Promise<U | null> {
+    return v instanceof Promise ? v.then((u) => this.#loaded(u)) : this.#loaded(v)
   }
 
   #loaded(u: U | null): U | null {
@@ -106,7 +114,8 @@ export class RequestUser<out U extends object = object> extends RequestSession<U
 
   #fromUserId(s: Session, uid: string): U | null | Promise<U | null> {
     const found = this.manager.options.userLoader!(uid)
-    return isThenable(found) ? Promise.resolve(found).then((u) => this.#checkUser(s, uid, u)) : this.#checkUser(s, uid, found)
+    if (!isThenable(found)) return this.#checkUser(s, uid, found)
+    return (this.#settling = Promise.resolve(found).then((u) => this.#settled(this.#checkUser(s, uid, u))))
   }
 
   #checkUser(s: Session, uid: string, found: U | null | undefined): U | null | Promise<U | null> {

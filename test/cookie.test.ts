@@ -7,6 +7,7 @@ import {
   expireCookie,
   getCookie,
   getCookies,
+  getCookiesKnown,
   parseCookieHeader,
   serializeCookie,
 } from '../src/cookie.ts'
@@ -150,6 +151,37 @@ describe('getCookie / getCookies / parseCookieHeader', () => {
     const t = performance.now()
     for (let i = 0; i < 50; i++) assert.equal(getCookie(h, 'b'), '1')
     assert.ok(performance.now() - t < 2000)
+  })
+})
+
+describe('getCookiesKnown (a value the caller read before skips its character check)', () => {
+  const headers = [
+    'session=abc; other=1',
+    'session=abc; session=def',
+    'session="abc"; x=y',
+    'session=bad\\value; session=good',
+    'session=a"b; session=ok',
+    ' session = v1 ;session=v2',
+    '=session=x; session=y',
+    'sessionx=1; session=2; xsession=3',
+    'session=\u00e9; session=fine',
+    'session=; session=x',
+    '',
+  ]
+  test('with nothing known it answers exactly as getCookies', () => {
+    for (const h of headers) assert.deepEqual(getCookiesKnown(h, 'session', () => false), getCookies(h, 'session'), h)
+  })
+  test('a known value comes back as the same value, and unknown ones are still checked', () => {
+    for (const h of headers) {
+      const seen = new Set(getCookies(h, 'session'))
+      assert.deepEqual(getCookiesKnown(h, 'session', (v) => seen.has(v)), getCookies(h, 'session'), h)
+    }
+    // Only values the caller vouches for skip the check: an invalid value it does not know stays out.
+    assert.deepEqual(getCookiesKnown('session=bad\\value; session=good', 'session', (v) => v === 'good'), ['good'])
+    assert.deepEqual(getCookiesKnown('session=abc; session=def', 'session', (v) => v === 'def'), ['abc', 'def'])
+  })
+  test('an oversized header is still no cookies, known or not', () => {
+    assert.deepEqual(getCookiesKnown('session=' + 'a'.repeat(MAX_COOKIE_HEADER), 'session', () => true), [])
   })
 })
 

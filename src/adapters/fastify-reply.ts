@@ -4,7 +4,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { RequestAuth } from '../auth.ts'
-import { errorResponse } from './shared.ts'
+import { applyToNode, errorResponse, mergeVary, type FinalHeaders } from './shared.ts'
 
 /** Send a Web `Response` (from a guard) through Fastify. */
 export async function sendResponse(reply: FastifyReply, r: Response): Promise<FastifyReply> {
@@ -26,4 +26,16 @@ export function commitFailed(auth: RequestAuth, reply: FastifyReply, e: unknown,
   reply.code(r.status)
   r.headers.forEach((v, k) => reply.header(k, v))
   r.text().then((text) => done(null, text), done)
+}
+
+/**
+ * Apply {@link FinalHeaders} through the reply rather than Node's response: Fastify hands its own
+ * headers to `writeHead` in one object, and a single `setHeader` on the Node response before that
+ * sends every header through Node's slower merging path. Cookies (rare: a response that writes the
+ * session) still go to the Node response, merged with any the app set there.
+ */
+export function applyToReply(reply: FastifyReply, h: FinalHeaders): void {
+  if (h.setCookie.length) return applyToNode(reply.raw, h)
+  if (h.cacheControl && (h.cacheControl.force || reply.getHeader('cache-control') === undefined)) reply.header('cache-control', h.cacheControl.value)
+  if (h.varyCookie) reply.header('vary', mergeVary(reply.getHeader('vary') as string | undefined))
 }

@@ -19,9 +19,9 @@ import { runWithAuth } from '../ambient.ts'
 import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
-import { applyToNode, finalHeadersNow, type FinalHeaders } from './shared.ts'
+import { finalHeadersNow, type FinalHeaders } from './shared.ts'
 import { createAuth } from './fastify-request.ts'
-import { commitFailed, sendResponse } from './fastify-reply.ts'
+import { applyToReply, commitFailed, sendResponse } from './fastify-reply.ts'
 export { csrf } from './fastify-csrf.ts'
 export { sendResponse } from './fastify-reply.ts'
 export { requireUser } from './fastify-user.ts'
@@ -86,7 +86,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
     let h: FinalHeaders | Promise<FinalHeaders>
     try {
       h = finalHeadersNow(auth)
-      if (!(h instanceof Promise)) applyToNode(reply.raw, h)
+      if (!(h instanceof Promise)) applyToReply(reply, h)
     } catch (e) {
       return commitFailed(auth, reply, e, done)
     }
@@ -96,7 +96,7 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions> = (fastify, options, don
     h.then(
       (headers) => {
         try {
-          applyToNode(reply.raw, headers)
+          applyToReply(reply, headers)
         } catch (e) {
           return commitFailed(auth, reply, e, done)
         }

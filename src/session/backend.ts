@@ -47,6 +47,11 @@ export interface SessionBackend {
    * path then waits for no microtask. May throw; optional for backends that are always async.
    */
   loadNow?(values: readonly string[], info: SessionRequestInfo): Session | Promise<Session>
+  /**
+   * True for a cookie value this backend has already read and checked on an earlier request (a
+   * seal it keeps open), so the cookie reader may skip checking its characters again. Optional.
+   */
+  readonly knownValue?: ((value: string) => boolean) | undefined
   /** True when {@link save} would write nothing and return null, so a caller may skip it. Optional. */
   unchanged?(session: Session, now: number): boolean
   /** Persist a session at the end of a request and say what to do with the cookie. */
@@ -105,8 +110,11 @@ export class CookieSessionBackend implements SessionBackend {
     /** Opened seals to keep (see {@link SealCache}); 0 opens every cookie afresh. */
     sealCache = 0,
   ) {
-    this.#cache = sealCache > 0 ? new SealCache(sealCache) : null
+    const cache = (this.#cache = sealCache > 0 ? new SealCache(sealCache) : null)
+    this.knownValue = cache ? (value) => cache.has(value) : undefined
   }
+
+  readonly knownValue: ((value: string) => boolean) | undefined
 
   /** Open one sealed value into a session, or null when it is not a valid, unexpired seal. */
   async open(value: string, now: number): Promise<Session | null> {
@@ -133,29 +141,36 @@ export class CookieSessionBackend implements SessionBackend {
 
   #session(opened: OpenedSeal | null, now: number): Session | null {
     if (!opened) return null
-    let env: any = opened.parsed
-    if (!env) {
-      try {
-        env = JSON.parse(opened.text)
-      } catch {
-        return null
-      }
-      if (!env || typeof env !== 'object' || typeof env.i !== 'string') return null
-      if (!Number.isSafeInteger(env.c) || !Number.isSafeInteger(env.a)) return null
-      // A cached seal whose data holds only primitives (a typical logged-in session) keeps its parsed
-      // form: the copy each request takes below is then a full copy. Nested values are parsed
-      // afresh, so a handler changing one in place cannot reach the next request.
-      if (this.#cache && onlyPrimitives(env.d)) opened.parsed = env
+    const kept = opened.parsed as { i: string; c: number; a: number; p?: number } | undefined
+    if (kept) {
+      // A cached seal of primitives only: its sanitized data is shared, read-only, by every request
+      // carrying this cookie, and copied by a request that writes (Session.shared).
+      if (expired(kept.c, kept.a, this.timeouts, now)) return null
+      const s = Session.shared(opened.data!, kept.i, 'cookie', kept.c, kept.a, kept.p === 1)
+      s.stale = opened.stale
+      return s
+    }
+    let env: any
+    try {
+      env = JSON.parse(opened.text)
+    } catch {
+      return null
+    }
+    if (!env || typeof env !== 'object' || typeof env.i !== 'string') return null
+    if (!Number.isSafeInteger(env.c) || !Number.isSafeInteger(env.a)) return null
+    const data = sanitizeData(env.d)
+    // Nested values are parsed afresh on each request, so a handler changing one in place cannot
+    // reach the next request; a session of primitives only is kept parsed, frozen and shared.
+    if (this.#cache && onlyPrimitives(env.d)) {
+      opened.data = Object.freeze(data)
+      opened.parsed = env
+      if (expired(env.c, env.a, this.timeouts, now)) return null
+      const s = Session.shared(opened.data, env.i, 'cookie', env.c, env.a, env.p === 1)
+      s.stale = opened.stale
+      return s
     }
     if (expired(env.c, env.a, this.timeouts, now)) return null
-    const s = new Session({
-      id: env.i,
-      data: sanitizeData(env.d),
-      origin: 'cookie',
-      createdAt: env.c,
-      lastSeenAt: env.a,
-      permanent: env.p === 1,
-    })
+    const s = new Session({ id: env.i, data, origin: 'cookie', createdAt: env.c, lastSeenAt: env.a, permanent: env.p === 1 })
     s.stale = opened.stale
     return s
   }

@@ -19,6 +19,8 @@ export interface OpenedSeal {
   stale: boolean
   /** The parsed envelope, kept only when its data holds no objects (so copying it is enough). */
   parsed?: unknown
+  /** With `parsed`: its data, sanitized and frozen, which sessions read without copying (`Session.shared`). */
+  data?: Readonly<Record<string, unknown>>
 }
 
 // Seals end with their 16-byte GCM tag: the last characters tell seals apart, so they are the map
@@ -37,10 +39,23 @@ export class SealCache {
   /** @param max entries kept; the oldest is dropped to make room (each costs its cookie and its text). */
   constructor(readonly max: number) {}
 
+  // The last value found: the cookie reader asks `has` and the backend then `get`s the same string.
+  #lastValue: string | undefined
+  #lastOpened: OpenedSeal | undefined
+
   /** What `value` opened to, if it was opened recently. */
   get(value: string): OpenedSeal | undefined {
+    if (value === this.#lastValue) return this.#lastOpened
     const e = this.#entries.get(value.slice(-KEY_LENGTH))
-    return e !== undefined && e.value === value ? e.opened : undefined
+    if (e === undefined || e.value !== value) return undefined
+    this.#lastValue = value
+    this.#lastOpened = e.opened
+    return e.opened
+  }
+
+  /** Whether `value` was opened recently (and so is a well-formed cookie value). */
+  has(value: string): boolean {
+    return this.get(value) !== undefined
   }
 
   /** Remember what `value` opened to. */

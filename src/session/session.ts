@@ -36,6 +36,9 @@ export type SessionOrigin = 'new' | 'cookie' | 'store'
  */
 export class Session {
   #data: Record<string, unknown>
+  // True while #data is a map shared with other requests (a seal-cache hit, see `shared()`): the
+  // first write copies it, so a request that only reads (most of them) copies nothing.
+  #borrowed = false
   /** Server-side id: a random id inside the seal, or the store key (a hash of the cookie token). */
   id: string | null
   /** How this session was read: a new one, a sealed cookie, or a store record. */
@@ -100,6 +103,7 @@ export class Session {
       this.delete(key)
       return
     }
+    if (this.#borrowed) this.#own()
     this.#data[key] = value
     this.changed = true
   }
@@ -107,6 +111,7 @@ export class Session {
   /** Remove `key`; returns whether it was there. */
   delete(key: string): boolean {
     if (!(key in this.#data)) return false
+    if (this.#borrowed) this.#own()
     delete this.#data[key]
     this.changed = true
     return true
@@ -128,6 +133,7 @@ export class Session {
   clear(): void {
     if (this.isEmpty) return
     this.#data = Object.create(null)
+    this.#borrowed = false
     this.changed = true
   }
 
@@ -144,6 +150,7 @@ export class Session {
       const next: Record<string, unknown> = Object.create(null)
       for (const k of keep) if (k in this.#data) next[k] = this.#data[k]
       this.#data = next
+      this.#borrowed = false
     }
     if (this.origin === 'store' && this.id && !this.previousId) this.previousId = this.id
     this.id = null
@@ -157,5 +164,24 @@ export class Session {
   /** The data as a plain object, for saving. */
   toJSON(): Record<string, unknown> {
     return this.#data
+  }
+
+  /**
+   * A session over `data` without copying it: `data` must be a sanitized null-prototype map of
+   * primitives only (strings, numbers, booleans, null) that nobody writes to, since other
+   * requests read the same map. This session copies it on its first write.
+   */
+  static shared(data: Readonly<Record<string, unknown>>, id: string, origin: SessionOrigin, createdAt: number, lastSeenAt: number, permanent: boolean): Session {
+    const s = new Session({ id, data: data as Record<string, unknown>, origin, createdAt, lastSeenAt, permanent })
+    s.#borrowed = true
+    return s
+  }
+
+  #own(): void {
+    const copy: Record<string, unknown> = Object.create(null)
+    const src = this.#data
+    for (const k in src) copy[k] = src[k]
+    this.#data = copy
+    this.#borrowed = false
   }
 }

@@ -119,3 +119,41 @@ test('hot path: a changed session still commits (asynchronously) and sets the co
   assert.ok(h.setCookie[0].startsWith('session='))
   assert.deepEqual(h.cacheControl, { value: 'no-store', force: true })
 })
+
+test('a flat session shared by requests carrying one cookie: every kind of write stays in its own request', async () => {
+  const { auth, login } = setup()
+  const cookie = await login(async (a) => (await a.session()).set('theme', 'dark'))
+  const writes: Array<(s: Awaited<ReturnType<RequestAuth<U>['session']>>) => void> = [
+    (s) => s.set('theme', 'light'),
+    (s) => s.delete('theme'),
+    (s) => void s.pop('theme'),
+    (s) => s.clear(),
+    (s) => s.regenerate(['theme']),
+    (s) => s.regenerate(),
+  ]
+  for (const write of writes) {
+    const a = auth(cookie)
+    const s = await a.session()
+    const b = auth(cookie)
+    write(s)
+    // Another request reading the same cookie meanwhile, and the next one, see the cookie's data.
+    assert.equal((await b.session()).get('theme'), 'dark')
+    assert.equal((await b.session()).get('_user_id'), '1')
+    assert.equal((await auth(cookie).session()).get('theme'), 'dark')
+    assert.deepEqual((await auth(cookie).session()).keys().sort(), ['_fresh', '_fresh_at', '_id', '_user_id', 'theme'])
+  }
+})
+
+test('SealCache.has answers for the values get finds, including after the last-value shortcut', () => {
+  const cache = new SealCache(2)
+  const a = 'a'.repeat(60) + 'TAG-A'.repeat(6)
+  const b = 'b'.repeat(60) + 'TAG-B'.repeat(6)
+  cache.set(a, { text: 'A', stale: false })
+  cache.set(b, { text: 'B', stale: false })
+  for (let i = 0; i < 3; i++) {
+    assert.equal(cache.get(a)?.text, 'A')
+    assert.equal(cache.get(String(b))?.text, 'B')
+    assert.equal(cache.has(a.slice(0, -1) + 'x'), false)
+  }
+  assert.equal(cache.has('x' + a.slice(1)), false)
+})
