@@ -16,7 +16,7 @@
 import type { FastifyPluginCallback, FastifyRequest, preHandlerHookHandler, onRequestAsyncHookHandler } from 'fastify'
 import { RequestAuth } from '../auth.ts'
 import { runWithAuth } from '../ambient.ts'
-import { checkFreshLogin, checkLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
+import { checkFreshLogin, checkLogin, guardLogin, isExempt, type Exemption, type FreshLoginRequiredOptions, type LoginRequiredOptions } from '../guards.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { finalHeadersNow, type FinalHeaders } from './shared.ts'
@@ -125,8 +125,11 @@ function guard(check: (auth: RequestAuth) => Promise<Response | null>): preHandl
 }
 
 /** Flask-Login's `login_required` as a Fastify `preHandler`. */
-export function loginRequired(options?: LoginRequiredOptions): preHandlerHookHandler {
-  return guard((auth) => checkLogin(auth, options))
+export function loginRequired(options: LoginRequiredOptions = {}): preHandlerHookHandler {
+  // In front of every protected route: straight through Fastify's callback, one promise in all.
+  return function (req, reply, done) {
+    guardLogin(req.auth, options, done, (r) => void sendResponse(reply, r).catch(done), (e) => done(e as Error))
+  }
 }
 
 /** Flask-Login's `fresh_login_required` as a Fastify `preHandler` (optionally fresh `within` a window). */

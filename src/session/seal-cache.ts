@@ -45,7 +45,11 @@ export class SealCache {
 
   /** What `value` opened to, if it was opened recently. */
   get(value: string): OpenedSeal | undefined {
-    if (value === this.#lastValue) return this.#lastOpened
+    if (value === this.#lastValue) {
+      // The same string object next time (the backend's `get` after the reader's `has`) compares by pointer.
+      this.#lastValue = value
+      return this.#lastOpened
+    }
     const e = this.#entries.get(value.slice(-KEY_LENGTH))
     if (e === undefined || e.value !== value) return undefined
     this.#lastValue = value
