@@ -74,6 +74,9 @@ export function testManager(options: TestAppOptions): { manager: LoginManager<Te
     'requestLoader' in rest
       ? rest.requestLoader
       : async (req: { header(n: string): string | null | undefined }) => Object.values(USERS).find((u) => u.token && u.token === bearer(req)) ?? null
+  // test/scenarios/seal-cache-off.test.ts runs the parity suites again with every seal opened afresh.
+  const sealCache = process.env.DOORMAN_TEST_SEAL_CACHE
+  if (sealCache !== undefined && rest.session?.sealCache === undefined) rest.session = { ...rest.session, sealCache: Number(sealCache) }
   const manager = createLoginManager<TestUser>({
     secret: TEST_SECRET,
     ...rest,
