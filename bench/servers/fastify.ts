@@ -29,6 +29,11 @@ if (VARIANT === 'bare') {
   app.addHook('onRequest', (req, reply, done) => done())
   app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
   app.get('/bare', async () => 'ok')
+} else if (VARIANT === 'bare-mw-prehandler') {
+  // bare-mw plus a no-op route preHandler: what a guard in front of a route costs before it does anything.
+  app.addHook('onRequest', (req, reply, done) => done())
+  app.addHook('onSend', (req, reply, payload, done) => done(null, payload))
+  app.get('/bare', { preHandler: (req, reply, done) => done() }, async () => 'ok')
 } else if (VARIANT === 'bare-onrequest' || VARIANT === 'bare-onsend') {
   // One of the two no-op hooks alone, to split what each costs (bench/PROFILE.md, round 3).
   if (VARIANT === 'bare-onrequest') app.addHook('onRequest', (req, reply, done) => done())
