@@ -76,15 +76,13 @@ function allIn(table: Uint8Array, s: string, start: number, end: number): boolea
 // Bounds of the last pair found by nextPair. A module-level scratch is safe (scanning is
 // synchronous) and keeps the per-request lookup free of per-pair allocations.
 let ns = 0, ne = 0, vs = 0, ve = 0
-// The value nextPair sliced for its `known` check and accepted, so getCookies need not slice it again.
-let knownValue: string | undefined
 
 /**
  * Finds the next well-formed pair at or after `from` and stores its bounds in ns/ne/vs/ve.
  * `want`, when given, is compared before any validation, so a lookup only validates (and
  * allocates for) the pair it returns. Returns where to resume, or -1 when there is none.
  */
-function nextPair(header: string, from: number, want: string | undefined, known?: (value: string) => boolean): number {
+function nextPair(header: string, from: number, want: string | undefined, check = true): number {
   const len = header.length
   let pos = from
   while (pos < len) {
@@ -112,15 +110,11 @@ function nextPair(header: string, from: number, want: string | undefined, known?
       v++
       w--
     }
-    // A value the caller already knows (one it read from an earlier request's header, so one that
-    // passed the check below then) needs no second scan.
-    if (known !== undefined) {
-      const value = header.slice(v, w)
-      if (known(value)) {
-        knownValue = value
-        ns = s, ne = n, vs = v, ve = w
-        return pos
-      }
+    // A caller whose own parser rejects every character outside its format (a sealed session's
+    // base64url) skips this scan of a value it will check anyway.
+    if (!check) {
+      ns = s, ne = n, vs = v, ve = w
+      return pos
     }
     // Skip a bad pair alone (Django CVE-2016-7401: one bad cookie dropped or injected others).
     READ_RUN.lastIndex = v
@@ -159,22 +153,17 @@ export function getCookies(header: string | null | undefined, name: string): str
 }
 
 /**
- * {@link getCookies}, skipping the character check for values `known` accepts: values the caller
- * read and checked on an earlier request (a session cookie whose seal is already open), which an
- * equal string cannot fail.
- *
- * @internal
+ * {@link getCookies} without the cookie-octet check of each value, for a caller that parses the
+ * values with a stricter grammar of its own and refuses any that fails it (a sealed session cookie
+ * is `v1.<kid>.<base64url>`): the values it then keeps are the same, with one scan fewer of a
+ * few hundred characters on every request. Names, separators, quotes and whitespace are read as
+ * in {@link getCookies}.
  */
-export function getCookiesKnown(header: string | null | undefined, name: string, known: (value: string) => boolean): string[] {
+export function getCookiesUnchecked(header: string | null | undefined, name: string): string[] {
   const out: string[] = []
   if (!readable(header) || !name) return out
   let pos = 0
-  while ((pos = nextPair(header, pos, name, known)) !== -1) {
-    if (knownValue !== undefined) {
-      out.push(knownValue)
-      knownValue = undefined
-    } else out.push(header.slice(vs, ve))
-  }
+  while ((pos = nextPair(header, pos, name, false)) !== -1) out.push(header.slice(vs, ve))
   return out
 }
 

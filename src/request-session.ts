@@ -5,7 +5,7 @@
  * `next`. {@link RequestAuth} adds the user on top.
  */
 import { NEEDS_REFRESH_MESSAGE_CATEGORY, SESSION_KEYS as K } from './defaults.ts'
-import { getCookies, getCookiesKnown, serializeCookie, expireCookie } from './cookie.ts'
+import { getCookies, getCookiesUnchecked, serializeCookie, expireCookie } from './cookie.ts'
 import { safeNextUrl } from './next-url.ts'
 import { cachedClientIdentifier, clientIp } from './protection.ts'
 import { flaskLoginIdentifier } from './flask/session-id.ts'
@@ -121,7 +121,7 @@ export class RequestSession<out U extends object = object> {
     const b = this.manager.backend
     const header = this.request.header('cookie')
     const name = this.manager.sessionCookie.name
-    const values = b.knownValue ? getCookiesKnown(header, name, b.knownValue) : getCookies(header, name)
+    const values = b.checksValues ? getCookiesUnchecked(header, name) : getCookies(header, name)
     const s = b.loadNow ? b.loadNow(values, this.info()) : b.load(values, this.info())
     if (s instanceof Promise) return s.then((x) => (this.#session = x))
     return (this.#session = s)

@@ -48,10 +48,10 @@ export interface SessionBackend {
    */
   loadNow?(values: readonly string[], info: SessionRequestInfo): Session | Promise<Session>
   /**
-   * True for a cookie value this backend has already read and checked on an earlier request (a
-   * seal it keeps open), so the cookie reader may skip checking its characters again. Optional.
+   * True when this backend refuses any cookie value with a character outside its own format, so
+   * the cookie reader need not check the characters first (see `getCookiesUnchecked`). Optional.
    */
-  readonly knownValue?: ((value: string) => boolean) | undefined
+  readonly checksValues?: boolean
   /** True when {@link save} would write nothing and return null, so a caller may skip it. Optional. */
   unchanged?(session: Session, now: number): boolean
   /** Persist a session at the end of a request and say what to do with the cookie. */
@@ -110,11 +110,14 @@ export class CookieSessionBackend implements SessionBackend {
     /** Opened seals to keep (see {@link SealCache}); 0 opens every cookie afresh. */
     sealCache = 0,
   ) {
-    const cache = (this.#cache = sealCache > 0 ? new SealCache(sealCache) : null)
-    this.knownValue = cache ? (value) => cache.has(value) : undefined
+    this.#cache = sealCache > 0 ? new SealCache(sealCache) : null
   }
 
-  readonly knownValue: ((value: string) => boolean) | undefined
+  /**
+   * A sealed value is `v1.<kid>.<base64url>`: the keyring refuses any other character (an unknown
+   * kid, a body outside the base64url alphabet) and the seal cache holds only values it opened.
+   */
+  readonly checksValues = true
 
   /** Open one sealed value into a session, or null when it is not a valid, unexpired seal. */
   async open(value: string, now: number): Promise<Session | null> {

@@ -39,17 +39,13 @@ export class SealCache {
   /** @param max entries kept; the oldest is dropped to make room (each costs its cookie and its text). */
   constructor(readonly max: number) {}
 
-  // The last value found: the cookie reader asks `has` and the backend then `get`s the same string.
+  // The last value found: a browser sends the same cookie with request after request.
   #lastValue: string | undefined
   #lastOpened: OpenedSeal | undefined
 
   /** What `value` opened to, if it was opened recently. */
   get(value: string): OpenedSeal | undefined {
-    if (value === this.#lastValue) {
-      // The same string object next time (the backend's `get` after the reader's `has`) compares by pointer.
-      this.#lastValue = value
-      return this.#lastOpened
-    }
+    if (value === this.#lastValue) return this.#lastOpened
     const e = this.#entries.get(value.slice(-KEY_LENGTH))
     if (e === undefined || e.value !== value) return undefined
     this.#lastValue = value
@@ -57,10 +53,6 @@ export class SealCache {
     return e.opened
   }
 
-  /** Whether `value` was opened recently (and so is a well-formed cookie value). */
-  has(value: string): boolean {
-    return this.get(value) !== undefined
-  }
 
   /** Remember what `value` opened to. */
   set(value: string, opened: OpenedSeal): void {

@@ -144,7 +144,7 @@ test('a flat session shared by requests carrying one cookie: every kind of write
   }
 })
 
-test('SealCache.has answers for the values get finds, including after the last-value shortcut', () => {
+test('SealCache: the last-value shortcut answers as the map does', () => {
   const cache = new SealCache(2)
   const a = 'a'.repeat(60) + 'TAG-A'.repeat(6)
   const b = 'b'.repeat(60) + 'TAG-B'.repeat(6)
@@ -153,7 +153,32 @@ test('SealCache.has answers for the values get finds, including after the last-v
   for (let i = 0; i < 3; i++) {
     assert.equal(cache.get(a)?.text, 'A')
     assert.equal(cache.get(String(b))?.text, 'B')
-    assert.equal(cache.has(a.slice(0, -1) + 'x'), false)
+    assert.equal(cache.get(a.slice(0, -1) + 'x'), undefined)
+    assert.equal(cache.get('x' + a.slice(1)), undefined)
   }
-  assert.equal(cache.has('x' + a.slice(1)), false)
 })
+
+for (const sealCache of [1000, 0]) {
+  test(`sealCache ${sealCache}: a session cookie with characters outside its format is no session, and a good one after it still counts`, async () => {
+    const { auth, login } = setup({ session: { sealCache } })
+    const cookie = await login()
+    const value = cookie.slice(cookie.indexOf('=') + 1)
+    // Warm the cache with the good value first, so a hit cannot stand in for the checks.
+    assert.equal((await auth(cookie).getUser())?.id, '1')
+    const dot = value.lastIndexOf('.')
+    const bad = [
+      value.slice(0, dot + 5) + ' ' + value.slice(dot + 5),
+      value.slice(0, dot + 5) + ',' + value.slice(dot + 6),
+      value + '=',
+      value.slice(0, -2) + '+/',
+      value.replace('v1.', 'v1 .'),
+      value.slice(0, dot + 3) + '\u00e9' + value.slice(dot + 4),
+      value.slice(0, dot + 3) + '\\' + value.slice(dot + 4),
+    ]
+    for (const b of bad) {
+      assert.equal(await auth(`session=${b}`).getUser(), null, b)
+      assert.equal(await auth(`session="${b}"`).getUser(), null, b)
+      assert.equal((await auth(`session=${b}; session=${value}`).getUser())?.id, '1', b)
+    }
+  })
+}
