@@ -37,11 +37,12 @@ const wrapping: RequestHandler = (_req, res, next) => {
   next()
 }
 
-function app(options: { wrapFirst?: boolean; store?: boolean } = {}) {
+function app(options: { wrapFirst?: boolean; wrapAfter?: boolean; store?: boolean } = {}) {
   const manager = createLoginManager<U>({ secret: SECRET, userLoader: (id) => ({ id }), ...(options.store ? { store: memoryStore() } : {}) })
   const a = express()
   if (options.wrapFirst) a.use(wrapping)
   a.use(doorman(manager))
+  if (options.wrapAfter) a.use(wrapping)
   a.post('/login', async (req, res) => {
     await req.auth.loginUser({ id: '7' } as any)
     res.send('in')
@@ -80,6 +81,19 @@ for (const store of [false, true]) {
     assert.equal(p.headers.get('cache-control'), 'private, no-store')
   })
 
+  test(`${mode}: a middleware that wraps res.end after doorman still sends the session cookie`, async () => {
+    const base = await serve(app({ wrapAfter: true, store }))
+    const r = await fetch(`${base}/login`, { method: 'POST' })
+    assert.equal(await r.text(), 'in')
+    assert.equal(r.headers.get('x-wrapped'), 'yes')
+    const cookie = cookieOf(r)
+    assert.match(cookie, /^session=/)
+    const p = await fetch(`${base}/private`, { headers: { cookie } })
+    assert.equal(await p.text(), 'hi 7')
+    assert.equal(p.headers.get('cache-control'), 'private, no-store')
+    assert.match(p.headers.get('vary') ?? '', /Cookie/)
+  })
+
   test(`${mode}: streamed writes wait for the commit and arrive in order`, async () => {
     const base = await serve(app({ store }))
     const r = await fetch(`${base}/stream`)
@@ -99,6 +113,28 @@ for (const store of [false, true]) {
     assert.equal(await (await fetch(`${base}/sub/who`)).text(), 'nobody')
   })
 }
+
+test('req.auth and req.user: set by doorman, assignable by the app (as Passport does), absent without doorman', async () => {
+  const manager = createLoginManager<U>({ secret: SECRET, userLoader: (id) => ({ id }) })
+  const a = express()
+  a.get('/plain', (req, res) => res.json({ auth: req.auth === undefined, user: req.user === undefined }))
+  a.use(doorman(manager))
+  a.post('/login', async (req, res) => {
+    await req.auth.loginUser({ id: '5' } as any)
+    res.send('in')
+  })
+  a.get('/seen', loginRequired(), (req, res) => {
+    const before = (req.user as any).id
+    req.user = { id: 'assigned' } as any
+    res.json({ before, after: (req.user as any).id, own: Object.hasOwn(req, 'user'), auth: typeof req.auth.getUser })
+  })
+  a.get('/anon', (req, res) => res.json({ user: req.user === undefined, auth: typeof req.auth.getUser }))
+  const base = await serve(a)
+  assert.deepEqual(await (await fetch(`${base}/plain`)).json(), { auth: true, user: true })
+  assert.deepEqual(await (await fetch(`${base}/anon`)).json(), { user: true, auth: 'function' })
+  const cookie = cookieOf(await fetch(`${base}/login`, { method: 'POST' }))
+  assert.deepEqual(await (await fetch(`${base}/seen`, { headers: { cookie } })).json(), { before: '5', after: 'assigned', own: true, auth: 'function' })
+})
 
 test('routes of an app without doorman are untouched by the render patch', async () => {
   const plain = express()

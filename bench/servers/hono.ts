@@ -1,6 +1,10 @@
 /**
  * Hono (on @hono/node-server) benchmark server. Variants:
- * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op async middleware;
+ * - `bare`: `/bare` only; `bare-mw`: the same behind one no-op async middleware; `bare-mw-sync`:
+ *   behind one no-op middleware that is not async (`(c, next) => next()`); `bare-mw-then`: behind
+ *   `(c, next) => next().then(after)`, the shape of a middleware with work after the handler;
+ *   `bare-mw-headers`: bare-mw whose route also sets the two headers doorman adds to a page for a
+ *   logged-in user (`Cache-Control: private, no-store`, `Vary: Cookie`);
  * - `doorman-login`: `/private` behind `loginRequired`, `/public` (never asks for the user), `POST /login`;
  * - `hmac`: the hand-written HMAC-SHA256 cookie check;
  * - `signed-cookie`: Hono's own `getSignedCookie`/`setSignedCookie` helpers.
@@ -19,6 +23,25 @@ if (VARIANT === 'bare') {
     await next()
   })
   app.get('/bare', (c) => c.text('ok'))
+} else if (VARIANT === 'bare-mw-sync') {
+  // Not async, returns next()'s promise (which resolves to the Context, not undefined): measured
+  // above bare-mw by instruction count, so not a cheaper floor.
+  app.use((c, next) => next())
+  app.get('/bare', (c) => c.text('ok'))
+} else if (VARIANT === 'bare-mw-then') {
+  const after = (): void => {}
+  app.use((c, next) => next().then(after))
+  app.get('/bare', (c) => c.text('ok'))
+} else if (VARIANT === 'bare-mw-headers') {
+  // Two response headers move @hono/node-server off its no-Headers fast path: compare /private with this.
+  app.use(async (c, next) => {
+    await next()
+  })
+  app.get('/bare', (c) => {
+    c.header('Cache-Control', 'private, no-store')
+    c.header('Vary', 'Cookie')
+    return c.text('ok')
+  })
 } else if (VARIANT === 'doorman') {
   const { createLoginManager } = await import('../../src/index.ts')
   const { doorman, loginRequired } = await import('../../src/adapters/hono.ts')

@@ -7,10 +7,10 @@
  * on at once.
  *
  * Every request pays for this, and Express's request and response objects are slow to add
- * properties to, so a request costs two assignments (`res.end`, `res.write`) of shared functions:
- * the auth object is found through `res.req.auth`, the methods being wrapped through the
- * prototype, and state is kept (in weak maps) only for the rare response that must wait or that
- * another middleware wrapped first. `res.render` is patched once, on Express's response prototype.
+ * properties to, so `end`, `write` and `render` are patched once, on Express's response prototype:
+ * the auth object is found through `res.req.auth`, and state is kept (in weak maps) only for the
+ * rare response that must wait or that another middleware wrapped first (that one gets its own
+ * `end`/`write`, calling the other middleware's).
  */
 import type { Request, Response as ExpressResponse } from 'express'
 import { RequestAuth } from '../auth.ts'
@@ -24,9 +24,15 @@ const WRAPPED = new WeakMap<object, { end: Fn; write: Fn }>()
 /** Calls held back while a commit is in flight. */
 const WAITING = new WeakMap<object, Array<() => void>>()
 const RENDER_PATCHED = Symbol.for('doorman.express.render')
+/**
+ * On Express's response prototype once this copy of doorman patched it: the `end`/`write` it
+ * inherited before. Not a registered symbol: another copy of doorman in the process (CJS and ESM)
+ * finds `end` patched and wraps its responses one by one.
+ */
+const ORIGINAL = Symbol('doorman.express.original')
 
 function original(res: Res, name: 'end' | 'write'): Fn {
-  return (WRAPPED.get(res) ?? Object.getPrototypeOf(res))[name]
+  return (WRAPPED.get(res) ?? (res as any)[ORIGINAL] ?? Object.getPrototypeOf(res))[name]
 }
 
 function authOf(res: Res): RequestAuth | undefined {
@@ -34,6 +40,7 @@ function authOf(res: Res): RequestAuth | undefined {
   return auth instanceof RequestAuth ? auth : undefined
 }
 
+// Own `end`/`write` of a response another middleware wrapped before doorman saw it.
 function patchedEnd(this: Res): unknown {
   if (hold(this, 'end', arguments)) return this
   return original(this, 'end').apply(this, arguments as any)
@@ -42,6 +49,18 @@ function patchedEnd(this: Res): unknown {
 function patchedWrite(this: Res): unknown {
   if (hold(this, 'write', arguments)) return true
   return original(this, 'write').apply(this, arguments as any)
+}
+
+// `end`/`write` on Express's response prototype. A response doorman wrapped itself (above) already
+// held its call there: the wrapper another middleware installed first ends up here, and goes on.
+function protoEnd(this: Res): unknown {
+  if (!WRAPPED.has(this) && hold(this, 'end', arguments)) return this
+  return (this as any)[ORIGINAL].end.apply(this, arguments as any)
+}
+
+function protoWrite(this: Res): unknown {
+  if (!WRAPPED.has(this) && hold(this, 'write', arguments)) return true
+  return (this as any)[ORIGINAL].write.apply(this, arguments as any)
 }
 
 // True when the call was queued behind a commit in flight. Committing a request that never
@@ -92,12 +111,16 @@ function later(res: Res, name: 'end' | 'write', args: IArguments): () => void {
 }
 
 // res.render waits for the user, as Flask-Login's context processor makes current_user available
-// to every template. Patched on the prototype that defines `render` (Express's own response), once.
-function patchRender(res: Res): void {
+// to every template. `end` and `write` hold the response while a commit is in flight: assigning
+// them on each response would add two properties to it, which costs Express a few percent of a
+// request. Patched on the prototype that defines `render` (Express's own response), once; a
+// response of an app without doorman has no `req.auth` and goes straight through.
+function patchPrototype(res: Res): boolean {
   let proto = Object.getPrototypeOf(res)
-  if (!proto || proto[RENDER_PATCHED]) return
+  if (!proto) return false
+  if (proto[RENDER_PATCHED]) return proto[ORIGINAL] !== undefined
   while (proto && !Object.hasOwn(proto, 'render')) proto = Object.getPrototypeOf(proto)
-  if (!proto) return
+  if (!proto) return false
   const render: Fn = proto.render
   proto.render = function (this: Res) {
     const auth = authOf(this)
@@ -106,6 +129,12 @@ function patchRender(res: Res): void {
     auth.getUser().then(() => render.apply(this, args as any), (e) => this.req.next?.(e))
   }
   proto[RENDER_PATCHED] = true
+  // Another library patched end/write on this very prototype: leave them, wrap per response.
+  if (Object.hasOwn(proto, 'end') || Object.hasOwn(proto, 'write') || typeof proto.end !== 'function' || typeof proto.write !== 'function') return false
+  Object.defineProperty(proto, ORIGINAL, { value: { end: proto.end, write: proto.write } })
+  proto.end = protoEnd
+  proto.write = protoWrite
+  return true
 }
 
 /**
@@ -114,9 +143,11 @@ function patchRender(res: Res): void {
  */
 export function holdResponse(res: ExpressResponse): void {
   const r = res as Res
-  patchRender(r)
-  // Another middleware (compression, say) wrapped these first: call its versions, not the prototype's.
-  if (Object.hasOwn(res, 'end') || Object.hasOwn(res, 'write')) WRAPPED.set(res, { end: res.end, write: res.write })
+  const patched = patchPrototype(r)
+  // Another middleware (compression, say) wrapped these first: its versions may have captured the
+  // prototype's before doorman patched it, so wrap this response as well and call its versions.
+  if (patched && !Object.hasOwn(res, 'end') && !Object.hasOwn(res, 'write')) return
+  WRAPPED.set(res, { end: res.end, write: res.write })
   res.end = patchedEnd as any
   res.write = patchedWrite as any
 }

@@ -48,17 +48,23 @@ export interface HonoAuthOptions {
 }
 
 // On @hono/node-server, headers are read from Node's plain header object: touching the Web
-// Request's headers would build a Headers object from the raw headers on every request.
+// Request's headers would build a Headers object from the raw headers on every request. The
+// client address is read only if something asks for it (session protection, throttling).
 class HonoAuthRequest implements AuthRequest {
   readonly method: string
   readonly #node: Record<string, string | string[] | undefined> | undefined
+  readonly #remote: ((c: Context) => string | undefined) | undefined
   constructor(
     readonly context: Context,
-    readonly remoteAddress: string | undefined,
+    remote: ((c: Context) => string | undefined) | undefined,
   ) {
     this.method = context.req.method
     const h = (context.env as any)?.incoming?.headers
     this.#node = h && typeof h === 'object' ? h : undefined
+    this.#remote = remote
+  }
+  get remoteAddress(): string | undefined {
+    return this.#remote ? this.#remote(this.context) : remote(this.context)
   }
   get url(): string {
     return this.context.req.url
@@ -86,27 +92,35 @@ function remote(c: Context): string | undefined {
  */
 export function doorman<U extends RegisteredUser>(manager: LoginManager<U>, options: HonoAuthOptions = {}): MiddlewareHandler {
   manager.assertMountable()
+  const remoteAddress = options.remoteAddress
+  const ambient = !!manager.options.ambient
+  // Kept small: the common request (nothing asked for the session or the user, no error) ends
+  // here; the rest is in finish().
   return async (c, next) => {
-    const auth = new RequestAuth(manager, new HonoAuthRequest(c, options.remoteAddress ? options.remoteAddress(c) : remote(c)))
+    const auth = new RequestAuth(manager, new HonoAuthRequest(c, remoteAddress))
     auth.onUser = setUser
     c.set('auth', auth)
-    if (manager.options.ambient) await runWithAuth(auth, next)
+    if (ambient) await runWithAuth(auth, next)
     else await next()
-    // Hono hands handler errors to app.onError before control returns here; a store outage still
-    // becomes a 503 rather than whatever the app's generic handler says.
-    const failed = c.error ? errorResponse(auth, c.error) : null
-    if (failed) return replace(c, failed)
-    // Nothing asked for the session or the user: nothing to write, and no promise to wait for.
-    if (auth.pristine) return
-    try {
-      const h = finalHeadersNow(auth)
-      const out = applyToResponse(c.res, h instanceof Promise ? await h : h)
-      if (out !== c.res) replace(c, out)
-    } catch (e) {
-      const r = errorResponse(auth, e)
-      if (!r) throw e
-      replace(c, r)
-    }
+    if (c.error || !auth.pristine) return finish(c, auth)
+  }
+}
+
+async function finish(c: Context, auth: RequestAuth): Promise<void> {
+  // Hono hands handler errors to app.onError before control returns here; a store outage still
+  // becomes a 503 rather than whatever the app's generic handler says.
+  const failed = c.error ? errorResponse(auth, c.error) : null
+  if (failed) return replace(c, failed)
+  // Nothing asked for the session or the user: nothing to write, and no promise to wait for.
+  if (auth.pristine) return
+  try {
+    const h = finalHeadersNow(auth)
+    const out = applyToResponse(c.res, h instanceof Promise ? await h : h)
+    if (out !== c.res) replace(c, out)
+  } catch (e) {
+    const r = errorResponse(auth, e)
+    if (!r) throw e
+    replace(c, r)
   }
 }
 
