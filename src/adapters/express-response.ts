@@ -35,7 +35,20 @@ function original(res: Res, name: 'end' | 'write'): Fn {
   return (WRAPPED.get(res) ?? (res as any)[ORIGINAL] ?? Object.getPrototypeOf(res))[name]
 }
 
+/**
+ * Keys of doorman's per-request state in `res.locals` (see express.ts): the auth object once made,
+ * and the manager that makes it on first use of `req.auth`.
+ */
+export const AUTH_KEY = Symbol('doorman.auth')
+export const MANAGER_KEY = Symbol('doorman.manager')
+
+// The request's auth object if something made it, without making it: a response whose request
+// never asked has nothing to commit.
 function authOf(res: Res): RequestAuth | undefined {
+  const locals = res.locals as Record<PropertyKey, unknown> | undefined
+  const kept = locals?.[AUTH_KEY]
+  if (kept instanceof RequestAuth) return kept
+  if (locals?.[MANAGER_KEY] !== undefined && !Object.hasOwn(res.req ?? {}, 'auth')) return undefined
   const auth = (res.req as any)?.auth
   return auth instanceof RequestAuth ? auth : undefined
 }
@@ -123,7 +136,10 @@ function patchPrototype(res: Res): boolean {
   if (!proto) return false
   const render: Fn = proto.render
   proto.render = function (this: Res) {
-    const auth = authOf(this)
+    // `req.auth` (made now if nothing asked yet): templates get the user, as Flask-Login's context
+    // processor gives them `current_user`.
+    const made = (this.req as any)?.auth
+    const auth = made instanceof RequestAuth ? made : undefined
     if (!auth) return render.apply(this, arguments as any)
     const args = arguments
     auth.getUser().then(() => render.apply(this, args as any), (e) => this.req.next?.(e))

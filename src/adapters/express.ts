@@ -24,7 +24,7 @@ import { needsRefresh, unauthorized } from '../unauthorized.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser, UserBase } from '../types.ts'
 import { errorResponse, NodeAuthRequest } from './shared.ts'
-import { holdResponse } from './express-response.ts'
+import { AUTH_KEY, holdResponse, MANAGER_KEY } from './express-response.ts'
 export { csrf } from './express-csrf.ts'
 import { sendResponse } from './express-guards.ts'
 export { loginRequired, freshLoginRequired, protect, requireUser, sendResponse, type AuthenticatedRequest, type ExpressGuard, type GuardedHandler } from './express-guards.ts'
@@ -58,20 +58,29 @@ declare global {
 export function doorman<U extends RegisteredUser>(manager: LoginManager<U>): RequestHandler {
   manager.assertMountable()
   return (req, res, next) => {
-    const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
-    auth.onUser = setUser
     const locals = res.locals as Record<PropertyKey, unknown> | undefined
-    if (locals && ((req as any)[ACCESSORS] || installAccessors(req)) && !Object.hasOwn(req, 'auth') && !Object.hasOwn(req, 'user')) {
-      locals[AUTH] = auth
-      locals[USER] = undefined
-    } else {
+    const lazy = locals && ((req as any)[ACCESSORS] || installAccessors(req)) && !Object.hasOwn(req, 'auth') && !Object.hasOwn(req, 'user')
+    holdResponse(res)
+    if (lazy && !manager.options.ambient) {
+      // `req.auth` is made on first use: a request that never asks allocates nothing for doorman.
+      locals[MANAGER] = manager
+      return next()
+    }
+    const auth = createAuth(manager, req)
+    if (lazy) locals[AUTH] = auth
+    else {
       req.auth = auth
       req.user = undefined
     }
-    holdResponse(res)
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }
+}
+
+function createAuth(manager: LoginManager<RegisteredUser>, req: Request): RequestAuth<RegisteredUser> {
+  const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
+  auth.onUser = setUser
+  return auth
 }
 
 // Adding a property to an Express request costs a few percent of a whole request (a map
@@ -80,7 +89,8 @@ export function doorman<U extends RegisteredUser>(manager: LoginManager<U>): Req
 // state from `res.locals` (symbol keys, a null-prototype map Express creates per request). The
 // accessors return undefined for requests doorman did not see; assigning either property makes it
 // an ordinary own property, as it was before (Passport and other code that sets `req.user`).
-const AUTH = Symbol('doorman.auth')
+const AUTH = AUTH_KEY
+const MANAGER = MANAGER_KEY
 const USER = Symbol('doorman.user')
 const ACCESSORS = Symbol.for('doorman.express.accessors')
 
@@ -101,7 +111,13 @@ function installAccessors(req: Request): boolean {
   Object.defineProperty(proto, 'auth', {
     configurable: true,
     get(this: Request) {
-      return this === proto ? undefined : stateOf(this)?.[AUTH]
+      if (this === proto) return undefined
+      const locals = stateOf(this)
+      if (!locals) return undefined
+      const auth = locals[AUTH]
+      if (auth !== undefined) return auth
+      const manager = locals[MANAGER] as LoginManager<RegisteredUser> | undefined
+      return manager ? (locals[AUTH] = createAuth(manager, this)) : undefined
     },
     set(this: Request, v: unknown) {
       own(this, 'auth', v)
