@@ -17,14 +17,14 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 import { RequestAuth } from '../auth.ts'
-import type { RequestUser } from '../request-user.ts'
 import { runWithAuth } from '../ambient.ts'
 import { NeedsRefreshError, UnauthorizedError } from '../errors.ts'
 import { needsRefresh, unauthorized } from '../unauthorized.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser, UserBase } from '../types.ts'
-import { errorResponse, NodeAuthRequest } from './shared.ts'
+import { errorResponse } from './shared.ts'
 import { AUTH_KEY, holdResponse, MANAGER_KEY } from './express-response.ts'
+import { accessorsOn, createAuth } from './express-request.ts'
 export { csrf } from './express-csrf.ts'
 import { sendResponse } from './express-guards.ts'
 export { loginRequired, freshLoginRequired, protect, requireUser, sendResponse, type AuthenticatedRequest, type ExpressGuard, type GuardedHandler } from './express-guards.ts'
@@ -59,15 +59,15 @@ export function doorman<U extends RegisteredUser>(manager: LoginManager<U>): Req
   manager.assertMountable()
   return (req, res, next) => {
     const locals = res.locals as Record<PropertyKey, unknown> | undefined
-    const lazy = locals && ((req as any)[ACCESSORS] || installAccessors(req)) && !Object.hasOwn(req, 'auth') && !Object.hasOwn(req, 'user')
+    const lazy = locals && accessorsOn(req) && !Object.hasOwn(req, 'auth') && !Object.hasOwn(req, 'user')
     holdResponse(res)
     if (lazy && !manager.options.ambient) {
       // `req.auth` is made on first use: a request that never asks allocates nothing for doorman.
-      locals[MANAGER] = manager
+      locals[MANAGER_KEY] = manager
       return next()
     }
     const auth = createAuth(manager, req)
-    if (lazy) locals[AUTH] = auth
+    if (lazy) locals[AUTH_KEY] = auth
     else {
       req.auth = auth
       req.user = undefined
@@ -75,76 +75,6 @@ export function doorman<U extends RegisteredUser>(manager: LoginManager<U>): Req
     if (manager.options.ambient) runWithAuth(auth, () => next())
     else next()
   }
-}
-
-function createAuth(manager: LoginManager<RegisteredUser>, req: Request): RequestAuth<RegisteredUser> {
-  const auth = new RequestAuth(manager, new NodeAuthRequest(req, req.originalUrl))
-  auth.onUser = setUser
-  return auth
-}
-
-// Adding a property to an Express request costs a few percent of a whole request (a map
-// transition on a large object whose prototype Express swaps; measured by instruction count), so
-// `req.auth` and `req.user` are accessors on Express's request prototype, reading the request's
-// state from `res.locals` (symbol keys, a null-prototype map Express creates per request). The
-// accessors return undefined for requests doorman did not see; assigning either property makes it
-// an ordinary own property, as it was before (Passport and other code that sets `req.user`).
-const AUTH = AUTH_KEY
-const MANAGER = MANAGER_KEY
-const USER = Symbol('doorman.user')
-const ACCESSORS = Symbol.for('doorman.express.accessors')
-
-function stateOf(req: Request | undefined): Record<PropertyKey, unknown> | undefined {
-  return (req?.res?.locals as Record<PropertyKey, unknown> | undefined) ?? undefined
-}
-
-function own(obj: object, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
-}
-
-// Express's request prototype is the one every app's `app.request` inherits from (sub-apps swap the
-// request's prototype to their own `app.request`, never past this one): it owns `get` and `accepts`.
-function installAccessors(req: Request): boolean {
-  let proto = Object.getPrototypeOf(req)
-  while (proto && !(Object.hasOwn(proto, 'get') && Object.hasOwn(proto, 'accepts'))) proto = Object.getPrototypeOf(proto)
-  if (!proto || Object.hasOwn(proto, 'auth') || Object.hasOwn(proto, 'user')) return false
-  Object.defineProperty(proto, 'auth', {
-    configurable: true,
-    get(this: Request) {
-      if (this === proto) return undefined
-      const locals = stateOf(this)
-      if (!locals) return undefined
-      const auth = locals[AUTH]
-      if (auth !== undefined) return auth
-      const manager = locals[MANAGER] as LoginManager<RegisteredUser> | undefined
-      return manager ? (locals[AUTH] = createAuth(manager, this)) : undefined
-    },
-    set(this: Request, v: unknown) {
-      own(this, 'auth', v)
-    },
-  })
-  Object.defineProperty(proto, 'user', {
-    configurable: true,
-    get(this: Request) {
-      return this === proto ? undefined : stateOf(this)?.[USER]
-    },
-    set(this: Request, v: unknown) {
-      own(this, 'user', v)
-    },
-  })
-  Object.defineProperty(proto, ACCESSORS, { value: true })
-  return true
-}
-
-// Shared by every request (called with the request's auth as `this`): no closure per request.
-function setUser(this: RequestUser<object>, user: object | null): void {
-  const req = (this.request as NodeAuthRequest).raw as Request
-  // The manager's user type is the registered one (checked by doorman()'s signature).
-  const value = (user ?? undefined) as Express.User | undefined
-  const locals = stateOf(req)
-  if (locals && locals[AUTH] === this && !Object.hasOwn(req, 'user')) locals[USER] = value
-  else req.user = value
-  if (req.res) req.res.locals.currentUser = user ?? this.manager.anonymousUser()
 }
 
 /**
