@@ -167,10 +167,7 @@ export class CookieSessionBackend implements SessionBackend {
     if (this.#cache && onlyPrimitives(env.d)) {
       opened.data = Object.freeze(data)
       opened.parsed = env
-      if (expired(env.c, env.a, this.timeouts, now)) return null
-      const s = Session.shared(opened.data, env.i, 'cookie', env.c, env.a, env.p === 1)
-      s.stale = opened.stale
-      return s
+      return this.#session(opened, now)
     }
     if (expired(env.c, env.a, this.timeouts, now)) return null
     const s = new Session({ id: env.i, data, origin: 'cookie', createdAt: env.c, lastSeenAt: env.a, permanent: env.p === 1 })
