@@ -8,7 +8,6 @@ import type { RequestUser } from '../request-user.ts'
 import type { LoginManager } from '../manager.ts'
 import type { RegisteredUser } from '../types.ts'
 import { NodeAuthRequest } from './shared.ts'
-import { AUTH_KEY, MANAGER_KEY } from './express-response.ts'
 
 /** The request's auth object, filling `req.user` and `res.locals.currentUser` once the user is known. */
 export function createAuth(manager: LoginManager<RegisteredUser>, req: Request): RequestAuth<RegisteredUser> {
@@ -23,13 +22,27 @@ export function createAuth(manager: LoginManager<RegisteredUser>, req: Request):
 // state from `res.locals` (symbol keys, a null-prototype map Express creates per request). The
 // accessors return undefined for requests doorman did not see; assigning either property makes it
 // an ordinary own property, as it was before (Passport and other code that sets `req.user`).
-const AUTH = AUTH_KEY
-const MANAGER = MANAGER_KEY
+/** Keys of doorman's per-request state in `res.locals`: the auth object once made, and the manager that makes it on first use. */
+export const AUTH_KEY = Symbol('doorman.auth')
+export const MANAGER_KEY = Symbol('doorman.manager')
 const USER = Symbol('doorman.user')
 const ACCESSORS = Symbol.for('doorman.express.accessors')
 
 function stateOf(req: Request | undefined): Record<PropertyKey, unknown> | undefined {
-  return (req?.res?.locals as Record<PropertyKey, unknown> | undefined) ?? undefined
+  return req?.res?.locals as Record<PropertyKey, unknown> | undefined
+}
+
+/**
+ * The request's auth object if something made it, without making it: a response whose request
+ * never asked has nothing to commit.
+ */
+export function madeAuth(req: Request | undefined): RequestAuth | undefined {
+  const locals = stateOf(req)
+  const kept = locals?.[AUTH_KEY]
+  if (kept instanceof RequestAuth) return kept
+  if (locals?.[MANAGER_KEY] !== undefined && !Object.hasOwn(req!, 'auth')) return undefined
+  const auth = (req as { auth?: unknown } | undefined)?.auth
+  return auth instanceof RequestAuth ? auth : undefined
 }
 
 function own(obj: object, key: string, value: unknown): void {
@@ -48,10 +61,10 @@ function installAccessors(req: Request): boolean {
       if (this === proto) return undefined
       const locals = stateOf(this)
       if (!locals) return undefined
-      const auth = locals[AUTH]
+      const auth = locals[AUTH_KEY]
       if (auth !== undefined) return auth
-      const manager = locals[MANAGER] as LoginManager<RegisteredUser> | undefined
-      return manager ? (locals[AUTH] = createAuth(manager, this)) : undefined
+      const manager = locals[MANAGER_KEY] as LoginManager<RegisteredUser> | undefined
+      return manager ? (locals[AUTH_KEY] = createAuth(manager, this)) : undefined
     },
     set(this: Request, v: unknown) {
       own(this, 'auth', v)
@@ -76,7 +89,7 @@ function setUser(this: RequestUser<object>, user: object | null): void {
   // The manager's user type is the registered one (checked by doorman()'s signature).
   const value = (user ?? undefined) as Express.User | undefined
   const locals = stateOf(req)
-  if (locals && locals[AUTH] === this && !Object.hasOwn(req, 'user')) locals[USER] = value
+  if (locals && locals[AUTH_KEY] === this && !Object.hasOwn(req, 'user')) locals[USER] = value
   else req.user = value
   if (req.res) req.res.locals.currentUser = user ?? this.manager.anonymousUser()
 }

@@ -14,6 +14,7 @@
  */
 import type { Request, Response as ExpressResponse } from 'express'
 import { RequestAuth } from '../auth.ts'
+import { madeAuth } from './express-request.ts'
 import { applyToNode, errorResponse, finalHeadersNow, type FinalHeaders } from './shared.ts'
 
 type Fn = (...a: any[]) => any
@@ -33,24 +34,6 @@ const ORIGINAL = Symbol('doorman.express.original')
 
 function original(res: Res, name: 'end' | 'write'): Fn {
   return (WRAPPED.get(res) ?? (res as any)[ORIGINAL] ?? Object.getPrototypeOf(res))[name]
-}
-
-/**
- * Keys of doorman's per-request state in `res.locals` (see express.ts): the auth object once made,
- * and the manager that makes it on first use of `req.auth`.
- */
-export const AUTH_KEY = Symbol('doorman.auth')
-export const MANAGER_KEY = Symbol('doorman.manager')
-
-// The request's auth object if something made it, without making it: a response whose request
-// never asked has nothing to commit.
-function authOf(res: Res): RequestAuth | undefined {
-  const locals = res.locals as Record<PropertyKey, unknown> | undefined
-  const kept = locals?.[AUTH_KEY]
-  if (kept instanceof RequestAuth) return kept
-  if (locals?.[MANAGER_KEY] !== undefined && !Object.hasOwn(res.req ?? {}, 'auth')) return undefined
-  const auth = (res.req as any)?.auth
-  return auth instanceof RequestAuth ? auth : undefined
 }
 
 // Own `end`/`write` of a response another middleware wrapped before doorman saw it.
@@ -82,7 +65,7 @@ function protoWrite(this: Res): unknown {
 function hold(res: Res, name: 'end' | 'write', args: IArguments): boolean {
   const queue = WAITING.get(res)
   if (queue) return queue.push(later(res, name, args)), true
-  const auth = authOf(res)
+  const auth = madeAuth(res.req)
   if (!auth) return false
   let h: FinalHeaders | Promise<FinalHeaders>
   try {
